@@ -1,0 +1,52 @@
+"""Project automation. Each session installs the project itself, so a fresh
+machine needs only Python 3.11 and ``pip install nox``."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["lint", "typecheck", "tests"]
+
+PYTHON = "3.11"
+
+
+def _install(session: nox.Session) -> None:
+    session.install("-e", ".[dev]")
+
+
+@nox.session(python=PYTHON)
+def generate(session: nox.Session) -> None:
+    """Regenerate generated_client/ from openapi/customer-api.yaml."""
+    _install(session)
+    session.run("python", "-m", "tools.generate")
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Unit, live (sandbox on 127.0.0.1) and cassette-replay tests."""
+    _install(session)
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff lint and format check."""
+    _install(session)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy strict on nuntiq_sdk and connectors."""
+    _install(session)
+    session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def record(session: nox.Session) -> None:
+    """Re-record tests/cassettes/ against a sandbox this session starts on 127.0.0.1."""
+    _install(session)
+    session.run("python", "-m", "tools.record", *session.posargs)

@@ -1,0 +1,1 @@
+"""Repository tooling: code generation and cassette recording. Not shipped."""
