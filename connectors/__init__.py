@@ -1,0 +1,1 @@
+"""Connectors built on the Nuntiq SDK, one module per connector."""

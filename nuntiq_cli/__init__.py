@@ -1,0 +1,1 @@
+"""The ``nuntiq`` command line: sandbox, run, demo."""

@@ -1,0 +1,1 @@
+"""The Nuntiq connector SDK."""

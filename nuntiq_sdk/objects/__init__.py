@@ -1,0 +1,1 @@
+"""Per-object Loads; import paths mirror the product docs."""
