@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -56,7 +57,11 @@ def generate(destination: Path) -> Path:
             str(Path(scratch) / PACKAGE),
             "--overwrite",
         ]
-        subprocess.run(command, check=True, cwd=scratch, capture_output=True, text=True)
+        # The generator's post-hooks call ``ruff``; use the one installed beside this interpreter.
+        env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+        result = subprocess.run(command, check=False, cwd=scratch, capture_output=True, text=True, env=env)
+        if result.returncode != 0:
+            raise RuntimeError(f"openapi-python-client failed:\n{result.stdout}\n{result.stderr}")
         produced = Path(scratch) / PACKAGE
         for source in sorted(produced.rglob("*.py")):
             source.write_text(MARKER + source.read_text(encoding="utf-8"), encoding="utf-8")
