@@ -1,0 +1,218 @@
+"""Building the generated API client, and the one call helper every Load uses.
+
+The SDK never builds URLs or calls httpx itself: it calls the generated
+endpoint functions (``generated_client.api.*.*.sync_detailed``) through
+``send``/``call``, which turn every failure into the SDK's exception tree::
+
+    leases = call(claim_invoices.sync_detailed, client=api, body=ClaimRequest(limit=20)).leases
+
+The generated functions parse the body before returning, so an unreadable
+body surfaces as a ``ValueError`` from inside them; ``build_api_client``
+installs event hooks that remember the last request and response (per thread
+and task), so that ``send`` can still report its status and request id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import json
+import urllib.request
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+
+from generated_client import AuthenticatedClient
+from generated_client.models.problem import Problem
+from generated_client.types import Response
+from nuntiq_sdk._config import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    REQUEST_ID_HEADER,
+    RETRY_COUNT_HEADER,
+    USER_AGENT,
+)
+from nuntiq_sdk._exceptions import (
+    APIConnectionError,
+    APIResponseError,
+    APIStatusError,
+    APITimeoutError,
+    error_from_response,
+)
+from nuntiq_sdk._transport import RetryTransport
+from nuntiq_sdk._util import short_repr
+
+__all__ = ["build_api_client", "call", "send"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_last_request: contextvars.ContextVar[httpx.Request | None] = contextvars.ContextVar(
+    "nuntiq_last_request", default=None
+)
+_last_response: contextvars.ContextVar[httpx.Response | None] = contextvars.ContextVar(
+    "nuntiq_last_response", default=None
+)
+
+
+def _remember_request(request: httpx.Request) -> None:
+    _last_request.set(request)
+
+
+def _remember_response(response: httpx.Response) -> None:
+    _last_response.set(response)
+
+
+def build_api_client(
+    base_url: str,
+    token: str,
+    *,
+    timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    transport: httpx.BaseTransport | None = None,
+    verify: bool = True,
+) -> AuthenticatedClient:
+    """The generated ``AuthenticatedClient`` for ``base_url`` (the API root, e.g. ``https://host/v1``).
+
+    Requests go through a ``RetryTransport`` around ``transport`` (default: an
+    ``httpx.HTTPTransport`` that verifies TLS unless ``verify=False`` and uses
+    the environment's HTTPS_PROXY/HTTP_PROXY/NO_PROXY). Pass an
+    ``httpx.MockTransport`` or an ASGI transport to test without a network,
+    or a ``RetryTransport`` of your own to set the retry policy (it is then
+    used as is and ``max_retries`` is ignored).
+    """
+    if transport is None:
+        transport = httpx.HTTPTransport(verify=verify, proxy=_environment_proxy(base_url))
+    retrying = (
+        transport if isinstance(transport, RetryTransport) else RetryTransport(transport, max_retries=max_retries)
+    )
+    if timeout is not None and not isinstance(timeout, httpx.Timeout):
+        timeout = httpx.Timeout(timeout, connect=min(DEFAULT_CONNECT_TIMEOUT, timeout))
+    return AuthenticatedClient(
+        base_url=base_url,
+        token=token,
+        timeout=timeout,
+        verify_ssl=verify,
+        headers={"User-Agent": USER_AGENT},
+        raise_on_unexpected_status=False,
+        httpx_args={
+            "transport": retrying,
+            "event_hooks": {"request": [_remember_request], "response": [_remember_response]},
+        },
+    )
+
+
+def _environment_proxy(base_url: str) -> str | None:
+    """The proxy httpx would take from the environment for ``base_url``.
+
+    httpx ignores environment proxies once a custom transport is given, so
+    the inner transport gets the proxy itself; the client only ever talks to
+    one host, which makes the choice per client exact.
+    """
+    parts = urlsplit(base_url)
+    proxies = urllib.request.getproxies_environment()
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if not proxy or not parts.hostname or urllib.request.proxy_bypass(parts.hostname):
+        return None
+    return proxy if "://" in proxy else f"http://{proxy}"
+
+
+def send(endpoint: Callable[P, Response[T | Problem]], *args: P.args, **kwargs: P.kwargs) -> Response[T]:
+    """Call a generated ``sync_detailed`` endpoint; return its response or raise a ``NuntiqError``.
+
+    Raises ``APITimeoutError``/``APIConnectionError`` (network, after the
+    transport's retries), ``APIStatusError`` subclasses (status >= 400 or a
+    problem document) and ``APIResponseError`` (a body that cannot be read).
+    """
+    request_token = _last_request.set(None)
+    response_token = _last_response.set(None)
+    try:
+        try:
+            response = endpoint(*args, **kwargs)
+        except httpx.TransportError as exc:
+            raise _connection_error(exc, _last_request.get()) from exc
+        except httpx.RequestError as exc:  # DecodingError: a body that does not match its Content-Encoding
+            raise _undecodable(exc, _last_request.get()) from exc
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raw = _last_response.get()
+            if raw is not None:
+                raise _unreadable(raw, exc) from exc
+            if isinstance(exc, json.JSONDecodeError):  # a client not built by build_api_client: no details
+                raise APIResponseError(f"the response body is not JSON ({exc})") from exc
+            raise  # raised before any answer: a caller's or the SDK's bug, not the API's
+    finally:
+        _last_request.reset(request_token)
+        _last_response.reset(response_token)
+
+    parsed = response.parsed
+    if isinstance(parsed, Problem) or response.status_code >= 400:
+        problem = _json_object(response.content) or (parsed.to_dict() if isinstance(parsed, Problem) else None)
+        raise error_from_response(response.status_code, problem, response.headers)
+    if parsed is None:
+        raise APIResponseError(
+            f"{response.status_code} response has no body the client can read",
+            status_code=response.status_code,
+            request_id=response.headers.get(REQUEST_ID_HEADER),
+            body=response.content[:1000],
+        )
+    return Response(status_code=response.status_code, content=response.content, headers=response.headers, parsed=parsed)
+
+
+def call(endpoint: Callable[P, Response[T | Problem]], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``send(...)`` and return the parsed model."""
+    parsed = send(endpoint, *args, **kwargs).parsed
+    if parsed is None:  # pragma: no cover - send never returns an unparsed response
+        raise APIResponseError("response has no parsed body")
+    return parsed
+
+
+def _json_object(content: bytes) -> dict[str, Any] | None:
+    try:
+        value = json.loads(content)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _connection_error(exc: httpx.TransportError, request: httpx.Request | None) -> APIConnectionError:
+    method = request.method if request is not None else None
+    path = request.url.path if request is not None else None
+    attempts = 1
+    if request is not None:
+        with contextlib.suppress(ValueError):
+            attempts += int(request.headers.get(RETRY_COUNT_HEADER, "0"))
+    target = f"{method} {path}" if method else "request"
+    tries = f" after {attempts} attempts" if attempts > 1 else ""
+    reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
+    what = "timed out" if cls is APITimeoutError else "could not reach the Nuntiq API"
+    return cls(f"{target} {what}{tries} ({reason})", request_method=method, request_path=path)
+
+
+def _undecodable(exc: httpx.RequestError, request: httpx.Request | None) -> APIResponseError:
+    target = f"{request.method} {request.url.path}: " if request is not None else ""
+    return APIResponseError(f"{target}the response could not be read ({type(exc).__name__}: {exc})")
+
+
+def _unreadable(raw: httpx.Response, exc: Exception) -> APIResponseError | APIStatusError:
+    status = raw.status_code
+    request_id = raw.headers.get(REQUEST_ID_HEADER)
+    content = raw.content
+    if status >= 400:
+        problem = _json_object(content)
+        if problem is not None or not content.strip():
+            # A JSON error body that is not a full problem document, or none at all: still the status's error.
+            return error_from_response(status, problem, raw.headers)
+    content_type = raw.headers.get("content-type", "no content type")
+    excerpt = short_repr(content[:200].decode("utf-8", errors="replace"), limit=80)
+    suffix = f" (request_id={request_id})" if request_id else ""
+    return APIResponseError(
+        f"{status} response with a body the client cannot read ({content_type}; {type(exc).__name__}): {excerpt}"
+        + suffix,
+        status_code=status,
+        request_id=request_id,
+        body=content[:1000],
+    )

@@ -1,0 +1,1 @@
+"""Unit tests of nuntiq_sdk: fast, no network (httpx.MockTransport, fake sleep)."""
