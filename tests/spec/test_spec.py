@@ -28,7 +28,9 @@ def test_regenerating_the_client_changes_nothing(tmp_path: Path) -> None:
     fresh = generate(tmp_path)
     committed = ROOT / "generated_client"
     assert _tree(fresh) == _tree(committed), "files added or removed: run `nox -s generate`"
-    differing = [name for name in sorted(_tree(fresh)) if not filecmp.cmp(fresh / name, committed / name, shallow=False)]
+    differing = [
+        name for name in sorted(_tree(fresh)) if not filecmp.cmp(fresh / name, committed / name, shallow=False)
+    ]
     assert not differing, f"generated_client/ is stale or hand-edited: {differing}; run `nox -s generate`"
 
 
