@@ -127,7 +127,8 @@ class delta_run:
         if exc is None:
             call(complete_delta_run.sync_detailed, handle.run_id, client=api, body=handle._completion())
             return
-        message = f"{type(exc).__name__}: {exc}"[:_ERROR_MESSAGE_MAX]
+        # The message is stored by the API: it must not carry a secret the exception quoted.
+        message = self._context.logger.redact(f"{type(exc).__name__}: {exc}")[:_ERROR_MESSAGE_MAX]
         try:
             call(fail_delta_run.sync_detailed, handle.run_id, client=api, body=DeltaRunFail(error_message=message))
         except NuntiqError as fail_error:
