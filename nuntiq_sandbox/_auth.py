@@ -1,0 +1,139 @@
+"""Bearer tokens, permissions and the admin key.
+
+Only a token's sha256 is stored. connexion's security layer calls
+``Authenticator.token_info`` for the spec's ``bearerAuth`` scheme; the
+permission each operation needs is checked right after it, before request
+validation, so a token that may not call an operation learns nothing about
+what the operation would have accepted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+from typing import Any
+
+from connexion.security import BearerSecurityHandler
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from nuntiq_sandbox._constants import API_BASE_PATH, OPERATION_PERMISSIONS, TOKEN_PATTERN, TOKEN_PREFIX
+from nuntiq_sandbox._problems import ApiProblem
+from nuntiq_sandbox._store import Store
+
+__all__ = [
+    "Authenticator",
+    "PermissionMiddleware",
+    "admin_key_matches",
+    "generate_token",
+    "hash_token",
+    "mask_token",
+    "security_map",
+]
+
+
+def generate_token() -> str:
+    return TOKEN_PREFIX + secrets.token_hex(20)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def mask_token(token: str) -> str:
+    """Enough to recognise a token in a log line, never enough to use it."""
+    return f"{TOKEN_PREFIX}\u2026{token[-4:]}"
+
+
+def admin_key_matches(expected: str | None, given: str | None) -> bool:
+    if expected is None:
+        return True
+    return given is not None and hmac.compare_digest(expected.encode(), given.encode())
+
+
+class Authenticator:
+    """Resolves a bearer token to its tenant, actor and permissions.
+
+    Tokens never change once issued, so a hit is cached and later requests do
+    not wait for the store's lock.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._cache: dict[str, dict[str, Any]] = {}
+        self._cache_lock = threading.Lock()
+
+    def cached(self, token: str) -> dict[str, Any] | None:
+        """The token's info if it was seen before (no store access, no waiting)."""
+        with self._cache_lock:
+            return self._cache.get(hash_token(token))
+
+    def token_info(self, token: str) -> dict[str, Any] | None:
+        if not TOKEN_PATTERN.fullmatch(token):
+            return None
+        digest = hash_token(token)
+        with self._cache_lock:
+            cached = self._cache.get(digest)
+        if cached is not None:
+            return cached
+        with self._store.transaction() as conn:
+            row = conn.execute(
+                "SELECT id, tenant_id, display_name, actor_id, permissions FROM tokens WHERE token_sha256 = ?",
+                (digest,),
+            ).fetchone()
+        if row is None:
+            return None
+        info = {
+            "sub": row["actor_id"],
+            "token_id": row["id"],
+            "tenant_id": row["tenant_id"],
+            "display_name": row["display_name"],
+            "permissions": tuple(json.loads(row["permissions"])),
+        }
+        with self._cache_lock:
+            self._cache[digest] = info
+        return info
+
+
+def security_map(authenticator: Authenticator) -> dict[str, type[BearerSecurityHandler]]:
+    """connexion's bearer handler, bound to this app's authenticator.
+
+    The spec's ``bearerAuth`` names no ``x-bearerInfoFunc`` (the spec is not
+    the sandbox's to edit), so the function is supplied here instead.
+    """
+
+    async def token_info(token: str) -> dict[str, Any] | None:
+        # Called on the event loop: a token not seen yet is looked up in a worker
+        # thread, so a long transaction elsewhere does not stall every request.
+        return authenticator.cached(token) or await run_in_threadpool(authenticator.token_info, token)
+
+    class SandboxBearerHandler(BearerSecurityHandler):
+        def _resolve_func(self, security_scheme: Any) -> Any:
+            return token_info
+
+    return {"bearer": SandboxBearerHandler}
+
+
+class PermissionMiddleware:
+    """Refuses an operation the token lacks the permission for (403).
+
+    Sits in connexion's stack after security (the token is resolved) and
+    before validation; routing has put the operationId in the scope.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            extensions = scope.get("extensions", {})
+            routing = extensions.get("connexion_routing", {})
+            if routing.get("api_base_path") == API_BASE_PATH:
+                needed = OPERATION_PERMISSIONS.get(routing.get("operation_id") or "")
+                info = extensions.get("connexion_context", {}).get("token_info") or {}
+                if needed is not None and needed not in info.get("permissions", ()):
+                    raise ApiProblem(403, "PERMISSION_DENIED", f"This token lacks the {needed} permission.")
+        await self.app(scope, receive, send)

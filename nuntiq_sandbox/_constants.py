@@ -1,0 +1,103 @@
+"""The sandbox's fixed values, in one place so handlers, seed and harness agree."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+__all__ = [
+    "ADMIN_BASE_PATH",
+    "ADMIN_KEY_HEADER",
+    "API_BASE_PATH",
+    "CLAIMABLE_STATUSES",
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "INTAKE_LIMIT",
+    "OCCURRED_AT_WINDOW_DAYS",
+    "OPERATION_PERMISSIONS",
+    "PERMISSIONS",
+    "POLL_LIMIT_DEFAULT",
+    "POLL_LIMIT_MAX",
+    "REQUEST_ID_HEADER",
+    "STATUS_FAILED",
+    "STATUS_INTEGRATING",
+    "STATUS_NAMES",
+    "STATUS_PENDING_INTEGRATION",
+    "STATUS_PENDING_RESULT",
+    "STATUS_PROCESSED",
+    "STATUS_RETRIGGERED",
+    "TOKEN_PATTERN",
+    "TOKEN_PREFIX",
+    "status_name",
+]
+
+API_BASE_PATH = "/v1"
+ADMIN_BASE_PATH = "/_sandbox"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8700
+
+REQUEST_ID_HEADER = "X-Request-Id"
+ADMIN_KEY_HEADER = "X-Sandbox-Admin-Key"
+
+# Recognizable on purpose: tests scan cassettes and logs for this shape.
+TOKEN_PREFIX = "ntq_sk_"  # noqa: S105 - a prefix, not a secret
+TOKEN_PATTERN = re.compile(r"ntq_sk_[0-9a-f]{40}")
+
+PERMISSIONS: tuple[str, ...] = (
+    "INVOICE_READ",
+    "INVOICE_INTEGRATE",
+    "LIFECYCLE_READ",
+    "LIFECYCLE_WRITE",
+    "LIFECYCLE_READ_INTERNAL",
+    "DELTA_STATE",
+)
+
+# operationId -> the permission it needs (None: any valid token). An operation
+# missing here (added to the spec, not yet implemented) needs no permission and
+# answers 501 from the resolver.
+OPERATION_PERMISSIONS: Mapping[str, str | None] = {
+    "claimInvoices": "INVOICE_INTEGRATE",
+    "getInvoice": "INVOICE_READ",
+    "acknowledgeInvoice": "INVOICE_INTEGRATE",
+    "reportIntegrationResult": "INVOICE_INTEGRATE",
+    "extendInvoiceLease": "INVOICE_INTEGRATE",
+    "releaseInvoiceLease": "INVOICE_INTEGRATE",
+    "downloadAttachment": "INVOICE_READ",
+    "postLifecycleMessage": "LIFECYCLE_WRITE",
+    "listInvoiceLifecycleMessages": "LIFECYCLE_READ",
+    "postLifecycleMessageByReference": "LIFECYCLE_WRITE",
+    "pollLifecycleMessages": "LIFECYCLE_READ",
+    "getLifecycleCatalog": None,
+    "startDeltaRun": "DELTA_STATE",
+    "getDeltaRun": "DELTA_STATE",
+    "completeDeltaRun": "DELTA_STATE",
+    "failDeltaRun": "DELTA_STATE",
+    "getDeltaState": "DELTA_STATE",
+}
+
+INTAKE_LIMIT = 90
+STATUS_PENDING_INTEGRATION = 90
+STATUS_RETRIGGERED = 91
+STATUS_INTEGRATING = 92
+STATUS_PENDING_RESULT = 93
+STATUS_FAILED = 97
+STATUS_PROCESSED = 100
+CLAIMABLE_STATUSES = (STATUS_PENDING_INTEGRATION, STATUS_RETRIGGERED)
+
+# Values of the spec's InvoiceStatusName enum.
+STATUS_NAMES: Mapping[int, str] = {
+    STATUS_PENDING_INTEGRATION: "PendingIntegration",
+    STATUS_RETRIGGERED: "PendingIntegrationRetriggered",
+    STATUS_INTEGRATING: "Integrating",
+    STATUS_PENDING_RESULT: "PendingResult",
+    STATUS_FAILED: "IntegrationFailed",
+    STATUS_PROCESSED: "Processed",
+}
+
+OCCURRED_AT_WINDOW_DAYS = 30
+POLL_LIMIT_DEFAULT = 500
+POLL_LIMIT_MAX = 5000
+
+
+def status_name(status: int) -> str:
+    return "Intake" if status < INTAKE_LIMIT else STATUS_NAMES[status]

@@ -1,0 +1,188 @@
+"""Request validation from the spec, reporting every wrong field at once.
+
+connexion's stock validators stop at the first error and say it in one
+sentence. These subclasses keep connexion's routing of parameters and bodies
+but collect all errors as ``[{field, message}]`` for the VALIDATION_ERROR
+problem, and cache the compiled JSON-schema validators so that a request does
+not pay for compiling its schema again.
+
+``allOf`` of object schemas is validated as one merged object: that is how
+the generated client reads it, and it is the only reading under which an
+``allOf`` whose first member says ``additionalProperties: false`` accepts the
+other members' properties.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator, Iterable
+from typing import Any
+
+from connexion.datastructures import MediaTypeDict
+from connexion.json_schema import Draft4RequestValidator
+from connexion.validators import VALIDATOR_MAP as CONNEXION_VALIDATORS
+from connexion.validators import JSONRequestBodyValidator, ParameterValidator
+from jsonschema import Draft4Validator, ValidationError
+from starlette.datastructures import Headers
+from starlette.types import Receive, Scope
+
+from nuntiq_sandbox._problems import RequestValidationProblem
+
+__all__ = ["VALIDATOR_MAP", "field_errors"]
+
+_compiled: dict[int, tuple[dict[str, Any], Any]] = {}
+
+
+def _merge_all_of(schema: Any, depth: int = 0) -> Any:
+    """Fold ``allOf`` of object schemas into one object schema, recursively."""
+    if not isinstance(schema, dict) or depth > 32:
+        return schema
+    result = {key: value for key, value in schema.items() if key != "allOf"}
+    members = schema.get("allOf")
+    if isinstance(members, list) and all(isinstance(member, dict) for member in members):
+        merged_members = [_merge_all_of(member, depth + 1) for member in members]
+        if all(member.get("type", "object") == "object" for member in merged_members):
+            properties: dict[str, Any] = dict(result.get("properties", {}))
+            required: list[str] = list(result.get("required", []))
+            closed = result.get("additionalProperties") is False
+            for member in merged_members:
+                properties.update(member.get("properties", {}))
+                required.extend(name for name in member.get("required", []) if name not in required)
+                closed = closed or member.get("additionalProperties") is False
+            result["type"] = "object"
+            result["properties"] = properties
+            if required:
+                result["required"] = required
+            if closed:
+                result["additionalProperties"] = False
+        else:
+            result["allOf"] = merged_members
+    if isinstance(result.get("properties"), dict):
+        result["properties"] = {name: _merge_all_of(sub, depth + 1) for name, sub in result["properties"].items()}
+    if "items" in result:
+        result["items"] = _merge_all_of(result["items"], depth + 1)
+    return result
+
+
+def _validator_for(schema: dict[str, Any], *, request_body: bool) -> Any:
+    cached = _compiled.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    if request_body:
+        validator = Draft4RequestValidator(_merge_all_of(schema), format_checker=Draft4Validator.FORMAT_CHECKER)
+    else:
+        validator = Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+    # Keep the schema alive with its validator so that its id is never reused.
+    _compiled[id(schema)] = (schema, validator)
+    return validator
+
+
+def _path(parts: Iterable[Any]) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def _message(error: ValidationError) -> str:
+    """jsonschema's message, short: it may quote the whole (possibly huge) value."""
+    if error.validator == "maxLength":
+        return f"must be at most {error.validator_value} characters"
+    if error.validator == "minLength":
+        n = error.validator_value
+        return "must not be empty" if n == 1 else f"must be at least {n} characters"
+    text = str(error.message)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def field_errors(errors: Iterable[ValidationError]) -> list[dict[str, str]]:
+    """One ``{field, message}`` per problem, naming the field itself."""
+    result: list[dict[str, str]] = []
+    for error in errors:
+        where = _path(error.absolute_path)
+        instance = error.instance
+        if error.validator == "required" and isinstance(instance, dict):
+            for name in error.validator_value:
+                if name not in instance:
+                    result.append({"field": _join(where, name), "message": "is required"})
+        elif error.validator == "additionalProperties" and isinstance(instance, dict):
+            known = set(error.schema.get("properties", {}))
+            for name in sorted(set(instance) - known):
+                result.append({"field": _join(where, name), "message": "is not a known field"})
+        else:
+            result.append({"field": where or "body", "message": _message(error)})
+    unique: dict[tuple[str, str], dict[str, str]] = {(e["field"], e["message"]): e for e in result}
+    return sorted(unique.values(), key=lambda e: e["field"])
+
+
+class CollectingBodyValidator(JSONRequestBodyValidator):
+    """JSON bodies: parse errors and every schema violation, as field errors."""
+
+    @property
+    def _validator(self) -> Any:
+        return _validator_for(self._schema, request_body=True)
+
+    async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
+        if self._required and not int(Headers(scope=scope).get("content-length") or 0):
+            raise RequestValidationProblem([{"field": "body", "message": "a JSON request body is required"}])
+        return await super().wrap_receive(receive, scope=scope)
+
+    async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
+        raw = b"".join([chunk async for chunk in stream])
+        if not raw.strip():
+            return None
+        try:
+            return json.loads(raw.decode(self._encoding))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise RequestValidationProblem([{"field": "body", "message": f"is not valid JSON ({exc})"}]) from None
+
+    def _validate(self, body: Any) -> dict[str, Any] | None:
+        if body is None:
+            if self._required:
+                raise RequestValidationProblem([{"field": "body", "message": "a JSON request body is required"}])
+            return None
+        errors = list(self._validator.iter_errors(body))
+        if errors:
+            raise RequestValidationProblem(field_errors(errors))
+        return None
+
+
+class CollectingParameterValidator(ParameterValidator):
+    """Path, query and header parameters: every wrong one, named."""
+
+    def validate_request(self, request: Any) -> None:
+        errors: list[dict[str, str]] = []
+        if self.strict_validation:
+            extra = self.validate_query_parameter_list(request, security_params=self.security_query_params)
+            errors.extend({"field": name, "message": "is not a known query parameter"} for name in sorted(extra))
+        sources = {
+            "query": lambda name: request.query_params.get(name),
+            "path": lambda name: request.path_params.get(name.replace("-", "_")),
+            "header": lambda name: request.headers.get(name),
+        }
+        for location, lookup in sources.items():
+            for param in self.parameters.get(location, []):
+                message = self._check(lookup(param["name"]), param)
+                if message:
+                    errors.append({"field": param["name"], "message": message})
+        if errors:
+            raise RequestValidationProblem(errors)
+
+    @staticmethod
+    def _check(value: Any, param: dict[str, Any]) -> str | None:
+        if value is None:
+            return f"is required ({param['in']} parameter)" if param.get("required") else None
+        schema = param.get("schema", param)
+        error = next(iter(_validator_for(schema, request_body=False).iter_errors(value)), None)
+        return None if error is None else _message(error)
+
+
+VALIDATOR_MAP: dict[str, Any] = {
+    **CONNEXION_VALIDATORS,
+    "parameter": CollectingParameterValidator,
+    "body": MediaTypeDict({"*/*json": CollectingBodyValidator}),
+}

@@ -1,0 +1,8 @@
+"""Handlers, one class per spec tag; the resolver maps operationIds to their methods."""
+
+from nuntiq_sandbox.handlers.admin import AdminHandlers
+from nuntiq_sandbox.handlers.delta import DeltaHandlers
+from nuntiq_sandbox.handlers.invoices import InvoiceHandlers
+from nuntiq_sandbox.handlers.lifecycle import LifecycleHandlers
+
+__all__ = ["AdminHandlers", "DeltaHandlers", "InvoiceHandlers", "LifecycleHandlers"]

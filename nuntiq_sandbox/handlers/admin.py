@@ -1,0 +1,195 @@
+"""The sandbox's own admin API (``/_sandbox``): arrange state, move the clock, inject faults.
+
+Not part of the Customer API: tests and demos use it to create tenants,
+tokens and invoices, to write the platform's side of a timeline, and to make
+time pass without waiting for it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from starlette.responses import Response
+
+from nuntiq_sandbox._auth import generate_token, hash_token
+from nuntiq_sandbox._constants import TOKEN_PATTERN
+from nuntiq_sandbox._middleware import FaultRegistry
+from nuntiq_sandbox._problems import ApiProblem, validation_problem
+from nuntiq_sandbox._store import Store, api_time, db_time, parse_instant
+from nuntiq_sandbox.handlers._common import dumps, json_response, new_id, not_found
+from nuntiq_sandbox.handlers.invoices import insert_invoice, invoice_json, load_invoice
+from nuntiq_sandbox.handlers.lifecycle import message_json, record_message
+from nuntiq_sdk.catalog import CATALOG
+
+__all__ = ["AdminHandlers", "create_tenant", "create_token"]
+
+_CONFIG_KEYS = ("note_required_codes", "clarification_code_required_codes")
+
+
+def create_tenant(
+    store: Store, name: str, customer_number: str, config: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    config = {key: list((config or {}).get(key) or []) for key in _CONFIG_KEYS}
+    for key, codes in config.items():
+        for index, code in enumerate(codes):
+            if code not in CATALOG:
+                raise ApiProblem(
+                    400,
+                    "INVALID_CODE",
+                    f"config.{key}[{index}]: {code!r} is not a lifecycle code.",
+                    errors=[{"field": f"config.{key}[{index}]", "message": "is not a lifecycle code"}],
+                )
+    tenant_id, created_at = new_id("ten_")[:20], db_time(store.now())
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO tenants (id, name, customer_number, config, created_at) VALUES (?, ?, ?, ?, ?)",
+            (tenant_id, name, customer_number, dumps(config), created_at),
+        )
+    return {
+        "tenant_id": tenant_id,
+        "name": name,
+        "customer_number": customer_number,
+        "config": config,
+        "created_at": api_time(created_at),
+    }
+
+
+def create_token(
+    store: Store, tenant_id: str, display_name: str, permissions: list[str], token: str | None = None
+) -> dict[str, Any]:
+    """Issue a token; its value is returned here once and only its hash is kept."""
+    if token is not None and not TOKEN_PATTERN.fullmatch(token):
+        raise validation_problem("token", "must look like ntq_sk_ followed by 40 lowercase hex characters")
+    token = token or generate_token()
+    record = {
+        "token_id": new_id("tok_")[:20],
+        "tenant_id": tenant_id,
+        "display_name": display_name,
+        "actor_id": new_id(),
+        "permissions": sorted(set(permissions)),
+    }
+    with store.transaction() as conn:
+        if conn.execute("SELECT 1 FROM tenants WHERE id = ?", (tenant_id,)).fetchone() is None:
+            raise not_found("TENANT_NOT_FOUND", f"Tenant {tenant_id!r}")
+        if conn.execute("SELECT 1 FROM tokens WHERE token_sha256 = ?", (hash_token(token),)).fetchone():
+            raise ApiProblem(409, "TOKEN_TAKEN", "That token value is already issued.")
+        conn.execute(
+            "INSERT INTO tokens (id, tenant_id, token_sha256, display_name, actor_id, permissions, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                record["token_id"],
+                tenant_id,
+                hash_token(token),
+                display_name,
+                record["actor_id"],
+                json.dumps(record["permissions"]),
+                db_time(store.now()),
+            ),
+        )
+    return {"token": token, **record}
+
+
+class AdminHandlers:
+    """operationIds of ``openapi/sandbox-admin.yaml``."""
+
+    def __init__(self, store: Store, faults: FaultRegistry) -> None:
+        self.store = store
+        self.faults = faults
+
+    def get_health(self) -> Response:
+        return json_response({"status": "ok", "now": db_time(self.store.now())})
+
+    def create_tenant(self, body: dict[str, Any]) -> Response:
+        tenant = create_tenant(self.store, body["name"], body["customer_number"], body.get("config"))
+        return json_response(tenant, 201)
+
+    def create_token(self, tenant_id: str, body: dict[str, Any]) -> Response:
+        record = create_token(self.store, tenant_id, body["display_name"], body["permissions"], body.get("token"))
+        return json_response(record, 201)
+
+    def _tenant_exists(self, conn: Any, tenant_id: str) -> None:
+        if conn.execute("SELECT 1 FROM tenants WHERE id = ?", (tenant_id,)).fetchone() is None:
+            raise not_found("TENANT_NOT_FOUND", f"Tenant {tenant_id!r}")
+
+    def create_invoice(self, body: dict[str, Any]) -> Response:
+        with self.store.transaction() as conn:
+            self._tenant_exists(conn, body["tenant_id"])
+            invoice_id = insert_invoice(conn, self.store, body["tenant_id"], body)
+            row = conn.execute("SELECT * FROM invoices WHERE id = ?", (invoice_id,)).fetchone()
+            data = invoice_json(conn, row, db_time(self.store.now()), admin=True)
+        return json_response(data, 201)
+
+    def create_invoices(self, body: dict[str, Any]) -> Response:
+        """Many invoices in one transaction: all or none."""
+        tokens: list[str] = []
+        with self.store.transaction() as conn:
+            for tenant_id in {item["tenant_id"] for item in body["invoices"]}:
+                self._tenant_exists(conn, tenant_id)
+            for item in body["invoices"]:
+                invoice_id = insert_invoice(conn, self.store, item["tenant_id"], item)
+                tokens.append(conn.execute("SELECT token FROM invoices WHERE id = ?", (invoice_id,)).fetchone()[0])
+        return json_response({"count": len(tokens), "invoice_tokens": tokens}, 201)
+
+    def get_invoice(self, invoice_token: str) -> Response:
+        with self.store.transaction() as conn:
+            row = conn.execute("SELECT tenant_id FROM invoices WHERE token = ?", (invoice_token,)).fetchone()
+            if row is None:
+                raise not_found("INVOICE_NOT_FOUND", f"Invoice {invoice_token!r}")
+            now = db_time(self.store.now())
+            # Read the way the customer API does, so lazy lease expiry applies first.
+            invoice = load_invoice(conn, row["tenant_id"], invoice_token, now)
+            data = invoice_json(conn, invoice, now, admin=True)
+        return json_response(data)
+
+    def add_platform_message(self, invoice_token: str, body: dict[str, Any]) -> Response:
+        with self.store.transaction() as conn:
+            invoice = conn.execute("SELECT * FROM invoices WHERE token = ?", (invoice_token,)).fetchone()
+            if invoice is None:
+                raise not_found("INVOICE_NOT_FOUND", f"Invoice {invoice_token!r}")
+            row = record_message(conn, self.store, invoice, body, caller=None)
+        return json_response({"message": message_json(row, invoice_token, include_internal=True)}, 201)
+
+    def _clock(self) -> dict[str, Any]:
+        return {"now": db_time(self.store.now()), "offset_seconds": self.store.clock_offset.total_seconds()}
+
+    def get_clock(self) -> Response:
+        return json_response(self._clock())
+
+    def advance_clock(self, body: dict[str, Any]) -> Response:
+        self.store.advance_clock(float(body["seconds"]))
+        return json_response(self._clock())
+
+    def set_clock(self, body: dict[str, Any]) -> Response:
+        instant = parse_instant(str(body["now"]))
+        if instant is None:
+            raise validation_problem("now", "must be an ISO-8601 instant with an offset")
+        self.store.set_clock(instant)
+        return json_response(self._clock())
+
+    def add_fault(self, body: dict[str, Any]) -> Response:
+        if body.get("status") is None and body.get("latency_ms") is None and body.get("drop") is None:
+            raise validation_problem("body", "give at least one of status, latency_ms, drop")
+        if body.get("status") is not None and body.get("drop") is not None:
+            raise validation_problem("drop", "cannot be combined with status")
+        try:
+            re.compile(body["path_regex"])
+        except re.error as exc:
+            raise validation_problem("path_regex", f"is not a valid regular expression ({exc})") from None
+        rule = self.faults.add(
+            path_regex=body["path_regex"],
+            count=int(body.get("count", 1)),
+            method=body.get("method"),
+            status=body.get("status"),
+            retry_after=body.get("retry_after"),
+            latency_ms=body.get("latency_ms"),
+            drop=body.get("drop"),
+        )
+        return json_response(rule.to_json(), 201)
+
+    def list_faults(self) -> Response:
+        return json_response({"data": [rule.to_json() for rule in self.faults.list()]})
+
+    def clear_faults(self) -> Response:
+        return json_response({"cleared": self.faults.clear()})
