@@ -3,6 +3,9 @@ machine needs only Python 3.11 and ``pip install nox``."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import nox
 
 nox.options.default_venv_backend = "venv"
@@ -10,6 +13,7 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["lint", "typecheck", "tests"]
 
 PYTHON = "3.11"
+CASSETTES = Path(__file__).parent / "tests" / "cassettes"
 
 
 def _install(session: nox.Session) -> None:
@@ -47,6 +51,11 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def record(session: nox.Session) -> None:
-    """Re-record tests/cassettes/ against a sandbox this session starts on 127.0.0.1."""
+    """Re-record tests/cassettes/ from scratch against a fresh sandbox on 127.0.0.1.
+
+    Every test marked ``vcr`` runs live once (the fixtures start the sandbox
+    and pin its clock); stale cassettes of removed tests go with the wipe.
+    """
     _install(session)
-    session.run("python", "-m", "tools.record", *session.posargs)
+    shutil.rmtree(CASSETTES, ignore_errors=True)
+    session.run("pytest", "-m", "vcr", "--record-mode=all", "-p", "no:cacheprovider", *session.posargs)

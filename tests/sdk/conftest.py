@@ -1,0 +1,114 @@
+"""Fixtures for SDK tests: a sandbox on 127.0.0.1, and a recorded 'world' for cassette tests.
+
+A cassette test asks for ``world``. Replaying (the default), it talks to the
+placeholder host of the cassettes with the network blocked; recording
+(``--record-mode=all``, see ``nox -s record``) it talks to a real sandbox whose
+clock is pinned, so the recorded bodies do not depend on the day they ran.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nuntiq_sandbox.testing import ApiToken, SandboxAdmin, SandboxServer, Tenant
+from nuntiq_sdk import JobContext
+from tests.recording import CASSETTES, REPLAY_BASE_URL, VCR_CONFIG
+
+PINNED_NOW = "2026-11-15T12:00:00Z"
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxServer]:
+    with SandboxServer() as server:
+        yield server
+
+
+@pytest.fixture
+def vcr_config() -> dict[str, Any]:
+    return VCR_CONFIG
+
+
+@pytest.fixture(scope="module")
+def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
+    return str(CASSETTES / request.module.__name__.rsplit(".", 1)[-1])
+
+
+class World:
+    """A fresh tenant per test, contexts for its tokens, invoices on demand."""
+
+    def __init__(self, admin: SandboxAdmin, api_url: str, work_dir: Path) -> None:
+        self.admin = admin
+        self.api_url = api_url
+        self.work_dir = work_dir
+        self._contexts: list[JobContext] = []
+
+    def tenant(self, permissions: tuple[str, ...] | None = None, **config: Any) -> tuple[Tenant, ApiToken]:
+        if permissions is None:
+            return self.admin.create_tenant_with_token(**config)
+        return self.admin.create_tenant_with_token(permissions, **config)
+
+    def context(self, token: ApiToken | str) -> JobContext:
+        settings = {
+            "customer_number": "10000001",
+            "secrets": {"api_token": token.token if isinstance(token, ApiToken) else token},
+            "config": {"api_base_url": self.api_url},
+        }
+        context = JobContext.from_settings(settings, environ={}, work_dir=self.work_dir)
+        self._contexts.append(context)
+        return context
+
+    def invoice(self, tenant: Tenant, **fields: Any) -> dict[str, Any]:
+        return self.admin.create_invoice(tenant.tenant_id, **fields)
+
+    def close(self) -> None:
+        for context in self._contexts:
+            context.close()
+        self.admin.close()
+
+
+@pytest.fixture
+def world(record_mode: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    base_url = REPLAY_BASE_URL if record_mode == "none" else request.getfixturevalue("sandbox").base_url
+    admin = SandboxAdmin(base_url)
+    admin.set_clock(PINNED_NOW)
+    world = World(admin, base_url + "/v1", tmp_path)
+    try:
+        yield world
+    finally:
+        world.close()
+
+
+INVOICE_FIELDS = {
+    "invoiceNumber": "INV-1001",
+    "invoiceDate": "2026-11-02",
+    "currencyCode": "EUR",
+    "grossAmount": "1190.00",
+    "supplierCode": "SUP-100",
+}
+
+
+def invoice_spec(number: str = "INV-1001", **overrides: Any) -> dict[str, Any]:
+    """A realistic invoice for the admin API."""
+    spec: dict[str, Any] = {
+        "status": 90,
+        "invoice_number": number,
+        "supplier_code": "SUP-100",
+        "supplier_location_code": "MAIN",
+        "erp_company_code": "EMEA",
+        "ext_reference_1": "CUSTOMER-A",
+        "fields": {**INVOICE_FIELDS, "invoiceNumber": number},
+        "addresses": [
+            {"role": "vendor", "address_name": "Acme Supplies GmbH", "city": "Berlin", "country_code": "DE"},
+            {"role": "buyer", "address_name": "Demo Customer BV", "city": "Utrecht", "country_code": "NL"},
+        ],
+        "lines": [
+            {"line_number": 1, "fields": {"description": "Widgets", "quantity": 10, "amount": "1000.00"}},
+            {"line_number": 2, "fields": {"description": "Freight", "quantity": 1, "amount": "0.00"}},
+        ],
+    }
+    spec.update(overrides)
+    return spec

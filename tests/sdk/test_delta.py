@@ -1,0 +1,91 @@
+"""delta_run against the sandbox: cursor advanced only on success, recorded and replayed."""
+
+from __future__ import annotations
+
+import pytest
+
+from nuntiq_sdk import DeltaRunActiveError, DeltaStateNotFoundError, ValidationError
+from nuntiq_sdk.delta import DeltaRunHandle, delta_run, get_delta_state
+from tests.sdk.conftest import World
+
+pytestmark = [pytest.mark.vcr, pytest.mark.block_network]
+
+
+def test_the_cursor_advances_only_when_a_run_completes(world: World) -> None:
+    _, token = world.tenant()
+    context = world.context(token)
+
+    with delta_run(context, "acme_erp_push", "pushed_invoices", cursor_type="timestamp_utc") as first:
+        assert first.previous_cursor is None
+        assert first.cursor_type == "timestamp_utc"
+        first.set_new_cursor("2026-11-15T12:00:00Z")
+        first.set_records_processed(3)
+        first.set_metadata({"pushed": 2, "failed": 1})
+
+    def failing_run() -> None:
+        with delta_run(context, "acme_erp_push", "pushed_invoices") as failed:
+            assert failed.previous_cursor == "2026-11-15T12:00:00Z"
+            failed.set_new_cursor("2026-11-15T13:00:00Z")
+            raise RuntimeError("ERP down")
+
+    with pytest.raises(RuntimeError, match="ERP down"):
+        failing_run()
+
+    state = get_delta_state(context, "acme_erp_push", "pushed_invoices")
+    assert state.cursor == "2026-11-15T12:00:00Z"
+    assert state.last_run is not None
+    assert (state.last_run.status.value, state.last_run.error_message) == ("failed", "RuntimeError: ERP down")
+
+    with delta_run(context, "acme_erp_push", "pushed_invoices") as unchanged:
+        assert unchanged.previous_cursor == "2026-11-15T12:00:00Z"
+    state = get_delta_state(context, "acme_erp_push", "pushed_invoices")
+    assert state.cursor == "2026-11-15T12:00:00Z"
+    assert state.last_run is not None
+    assert state.last_run.status.value == "completed"
+
+
+def test_one_active_run_per_stream(world: World) -> None:
+    _, token = world.tenant()
+    context = world.context(token)
+    with delta_run(context, "acme_erp_push", "pushed_invoices") as outer:
+        with pytest.raises(DeltaRunActiveError) as caught, delta_run(context, "acme_erp_push", "pushed_invoices"):
+            pass
+        assert outer.run_id in str(caught.value)
+        with delta_run(context, "acme_erp_push", "other_stream") as parallel:
+            assert parallel.previous_cursor is None
+
+
+def test_a_run_whose_process_died_lapses(world: World) -> None:
+    _, token = world.tenant()
+    context = world.context(token)
+    abandoned = delta_run(context, "acme_erp_push", "pushed_invoices", run_ttl_seconds=60)
+    handle = abandoned.__enter__()  # the process dies without __exit__
+    world.admin.advance_clock(61)
+    with delta_run(context, "acme_erp_push", "pushed_invoices") as rerun:
+        assert rerun.run_id != handle.run_id
+
+
+def test_a_stream_that_never_ran_has_no_state(world: World) -> None:
+    _, token = world.tenant()
+    with pytest.raises(DeltaStateNotFoundError):
+        get_delta_state(world.context(token), "acme_erp_push", "never_ran")
+
+
+def test_the_stored_failure_message_carries_no_secret(world: World) -> None:
+    _, token = world.tenant()
+    context = world.context(token)
+    with pytest.raises(PermissionError), delta_run(context, "acme_erp_push", "pushed_invoices"):
+        raise PermissionError(f"login refused for token {token.token}")
+    state = get_delta_state(context, "acme_erp_push", "pushed_invoices")
+    assert state.last_run is not None
+    assert state.last_run.error_message == "PermissionError: login refused for token ***"
+
+
+def test_arguments_are_checked_before_any_request(world: World) -> None:
+    context = world.context("ntq_sk_unused")
+    with pytest.raises(ValidationError) as caught:
+        delta_run(context, "acme erp", "")
+    assert {p.field for p in caught.value.problems} == {"connector_name", "stream_name"}
+    handle = DeltaRunHandle.__new__(DeltaRunHandle)
+    with pytest.raises(ValidationError, match="metadata"):
+        handle.set_metadata({"when": object()})
