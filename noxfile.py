@@ -28,6 +28,13 @@ def generate(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """The main job: a demo sandbox on 127.0.0.1 and the SDK's flows against it."""
+    _install(session)
+    session.run("nuntiq", "demo", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """Unit, live (sandbox on 127.0.0.1) and cassette-replay tests."""
     _install(session)

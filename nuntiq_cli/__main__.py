@@ -61,9 +61,22 @@ def _run_sandbox(args: argparse.Namespace) -> int:
     )
 
 
+def _configure_demo(parser: argparse.ArgumentParser) -> None:
+    from nuntiq_cli._demo import configure
+
+    configure(parser)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from nuntiq_cli._demo import run
+
+    return run(args)
+
+
 # name -> (help, configure, run)
 COMMANDS: dict[str, tuple[str, Configure, Run]] = {
     "sandbox": ("run the local Customer API sandbox", _configure_sandbox, _run_sandbox),
+    "demo": ("run the SDK's flows end to end against a demo sandbox", _configure_demo, _run_demo),
 }
 
 

@@ -25,7 +25,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 import attrs
@@ -45,12 +45,9 @@ from nuntiq_sdk._config import (
     WORK_DIR_PREFIX,
 )
 from nuntiq_sdk._exceptions import ConfigError
-from nuntiq_sdk._http import build_api_client
+from nuntiq_sdk._http import Transport, build_api_client
 from nuntiq_sdk._logging import ConnectorLogger
 from nuntiq_sdk._util import short_repr
-
-if TYPE_CHECKING:
-    import httpx
 
 __all__ = ["JobContext"]
 
@@ -101,7 +98,7 @@ class JobContext:
         job_params: Mapping[str, str] | None = None,
         work_dir: str | os.PathLike[str] | None = None,
         environ: Mapping[str, str] = os.environ,
-        transport: httpx.BaseTransport | None = None,
+        transport: Transport | None = None,
         console: TextIO | None = None,
     ) -> JobContext:
         """Validate ``settings`` (a settings.json path or its parsed content) and build the context.

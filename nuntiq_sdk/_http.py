@@ -45,7 +45,10 @@ from nuntiq_sdk._exceptions import (
 from nuntiq_sdk._transport import RetryTransport
 from nuntiq_sdk._util import short_repr
 
-__all__ = ["build_api_client", "call", "send"]
+__all__ = ["Transport", "build_api_client", "call", "send"]
+
+# The network under the retries; other modules name it without importing httpx.
+Transport = httpx.BaseTransport
 
 P = ParamSpec("P")
 T = TypeVar("T")
