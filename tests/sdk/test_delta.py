@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nuntiq_sdk import DeltaRunActiveError, DeltaStateNotFoundError, ValidationError
+from nuntiq_sdk import DeltaRunActiveError, DeltaRunFinishedError, DeltaStateNotFoundError, ValidationError
 from nuntiq_sdk.delta import DeltaRunHandle, delta_run, get_delta_state
 from tests.sdk.conftest import World
 
@@ -89,3 +89,20 @@ def test_arguments_are_checked_before_any_request(world: World) -> None:
     handle = DeltaRunHandle.__new__(DeltaRunHandle)
     with pytest.raises(ValidationError, match="metadata"):
         handle.set_metadata({"when": object()})
+
+
+def test_a_run_that_outlived_its_ttl_cannot_complete(world: World) -> None:
+    _, token = world.tenant()
+    context = world.context(token)
+
+    def overlong_run() -> None:
+        with delta_run(context, "acme_erp_push", "pushed_invoices", run_ttl_seconds=60) as run:
+            run.set_new_cursor("2026-11-15T12:00:00Z")
+            world.admin.advance_clock(61)  # the work took longer than the run's lease
+
+    with pytest.raises(DeltaRunFinishedError):
+        overlong_run()
+    state = get_delta_state(context, "acme_erp_push", "pushed_invoices")
+    assert state.cursor is None  # the late completion stored nothing
+    assert state.last_run is not None
+    assert state.last_run.status.value == "abandoned"

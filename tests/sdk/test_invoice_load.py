@@ -203,3 +203,13 @@ def test_attachments_are_saved_only_under_plain_names(world: World) -> None:
             attachment.save(bad)
     assert not (world.work_dir.parent / "escape.pdf").exists()
     assert attachment.save("renamed.pdf").read_bytes() == PDF
+
+
+def test_a_lapsed_lease_cannot_be_extended(world: World) -> None:
+    tenant, token = world.tenant()
+    world.invoice(tenant, **invoice_spec())
+    load = InvoiceLoad(world.context(token))
+    [lease] = load.claim(lease_ttl_seconds=60)
+    world.admin.advance_clock(61)
+    with pytest.raises(LeaseExpiredError):
+        load.extend_lease(lease.invoice_token, lease_ttl_seconds=600)
