@@ -263,16 +263,7 @@ class ConnectorLogger:
     ) -> None:
         self._log(logging.WARNING, message, step, detail, exc_info)
 
-    def warn(
-        self,
-        message: str,
-        step: str | None = None,
-        detail: Mapping[str, Any] | None = None,
-        *,
-        exc_info: ExcInfo = None,
-    ) -> None:
-        """Same as ``warning`` (the product docs' spelling)."""
-        self._log(logging.WARNING, message, step, detail, exc_info)
+    warn = warning  # the product docs' spelling
 
     def error(
         self,
