@@ -61,6 +61,18 @@ def _run_sandbox(args: argparse.Namespace) -> int:
     )
 
 
+def _configure_run(parser: argparse.ArgumentParser) -> None:
+    from nuntiq_cli._runner import configure
+
+    configure(parser)
+
+
+def _run_run(args: argparse.Namespace) -> int:
+    from nuntiq_cli._runner import run
+
+    return run(args)
+
+
 def _configure_demo(parser: argparse.ArgumentParser) -> None:
     from nuntiq_cli._demo import configure
 
@@ -76,6 +88,7 @@ def _run_demo(args: argparse.Namespace) -> int:
 # name -> (help, configure, run)
 COMMANDS: dict[str, tuple[str, Configure, Run]] = {
     "sandbox": ("run the local Customer API sandbox", _configure_sandbox, _run_sandbox),
+    "run": ("run a connector: PATH.py --settings settings.json [--job-param K=V ...]", _configure_run, _run_run),
     "demo": ("run the SDK's flows end to end against a demo sandbox", _configure_demo, _run_demo),
 }
 

@@ -1,0 +1,510 @@
+"""SFTP delivery for connectors: verified hosts, atomic uploads that never overwrite.
+
+What the product docs' upload code gets wrong, and this module does instead:
+
+- The host key is always verified (a known_hosts file or a pinned SHA256
+  fingerprint), *before* any credential is sent. An unknown or changed key
+  refuses to connect with the fingerprint the server presented.
+- ``posix_rename`` silently replaces an existing file, so the docs' collision
+  branch never runs. Here the final name is chosen free in the outbox *and*
+  in ``sent/`` first, and the move uses SFTP ``rename``, which never
+  replaces; a name taken meanwhile is detected and the next suffix tried.
+- ``os.fsync(f.fileno())`` is not valid on a paramiko file. Pipelined writes
+  can fail silently, so the uploaded size is confirmed on the server before
+  and after the rename.
+- Temporary files are hidden and recognisable (``.nuntiq-<name>.<id>.tmp``),
+  removed on failure, and left-overs of a crashed run are cleaned at start.
+- Remote names are built only from ASCII letters, digits, ``-`` and ``_``.
+
+Settings (``config`` / ``secrets`` of settings.json, ``sftp_`` prefix by
+default): ``sftp_host``, ``sftp_port`` (22), ``sftp_user``; secret
+``sftp_password`` and/or secret ``sftp_private_key`` (PEM text) or config
+``sftp_private_key_path``; config ``sftp_known_hosts`` (a file) or
+``sftp_host_key_fingerprint`` (``SHA256:...``); ``sftp_timeout_seconds`` (30).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import io
+import json
+import posixpath
+import re
+import socket
+import stat
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import attrs
+import paramiko
+
+from nuntiq_sdk._exceptions import ConfigError, NuntiqError
+
+if TYPE_CHECKING:
+    from nuntiq_sdk._context import JobContext
+
+__all__ = [
+    "DeliveryJournal",
+    "HostKeyVerificationError",
+    "PlannedFile",
+    "SFTPConnection",
+    "SFTPDeliveryError",
+    "SFTPSettings",
+    "connect_sftp",
+    "safe_remote_name",
+]
+
+TEMP_PREFIX = ".nuntiq-"
+TEMP_SUFFIX = ".tmp"
+MAX_NAME_STEM = 100
+MAX_COLLISION_SUFFIX = 999
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
+class HostKeyVerificationError(NuntiqError):
+    """The server's host key is unknown or differs from the one configured: no credential was sent."""
+
+
+class SFTPDeliveryError(NuntiqError, OSError):
+    """An upload could not be completed; nothing was left under the final name."""
+
+
+def safe_remote_name(stem: object, extension: str = "") -> str:
+    """A file name any SFTP server (and Windows) accepts, whatever ``stem`` holds.
+
+    Characters other than ASCII letters, digits, ``-`` and ``_`` become ``_`` (runs of them one);
+    an empty result is ``UNKNOWN``; names are capped at 100 characters; Windows'
+    reserved device names get a leading ``_``. ``extension`` (e.g. ``".csv"``)
+    must itself be safe.
+    """
+    if extension and not re.fullmatch(r"\.[A-Za-z0-9]{1,10}", extension):
+        raise ValueError(f"extension {extension!r} must be a dot and 1-10 ASCII letters or digits")
+    text = re.sub("_+", "_", _UNSAFE.sub("_", str(stem if stem is not None else "")))[:MAX_NAME_STEM].strip("_")
+    text = text or "UNKNOWN"
+    if text.upper() in _WINDOWS_RESERVED:
+        text = f"_{text}"
+    return f"{text}{extension}"
+
+
+def _fingerprint(key: paramiko.PKey) -> str:
+    digest = hashlib.sha256(key.asbytes()).digest()
+    return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
+
+
+def _check_remote_dir(name: str, value: object) -> str:
+    if not isinstance(value, str) or not value.startswith("/"):
+        raise ConfigError([f"config.{name} must be an absolute remote path, got {value!r}"])
+    if "\x00" in value or ".." in value.split("/"):
+        raise ConfigError([f"config.{name} must not contain '..' or NUL, got {value!r}"])
+    return value.rstrip("/") or "/"
+
+
+@attrs.frozen
+class SFTPSettings:
+    """Where and how to connect; ``from_context`` reads and checks settings.json."""
+
+    host: str
+    port: int
+    username: str
+    password: str | None = attrs.field(default=None, repr=False)
+    private_key: paramiko.PKey | None = attrs.field(default=None, repr=False)
+    known_hosts: Path | None = None
+    host_key_fingerprint: str | None = None
+    timeout: float = 30.0
+
+    @classmethod
+    def from_context(cls, context: JobContext, prefix: str = "sftp_") -> SFTPSettings:
+        problems: list[str] = []
+        host = context.get_config(f"{prefix}host")
+        user = context.get_config(f"{prefix}user")
+        port = context.get_config(f"{prefix}port", 22)
+        timeout = context.get_config(f"{prefix}timeout_seconds", 30)
+        password = context.get_secret(f"{prefix}password")
+        key_text = context.get_secret(f"{prefix}private_key")
+        key_path = context.get_config(f"{prefix}private_key_path")
+        known_hosts = context.get_config(f"{prefix}known_hosts")
+        fingerprint = context.get_config(f"{prefix}host_key_fingerprint")
+
+        if not isinstance(host, str) or not host:
+            problems.append(f"config.{prefix}host is missing or not a string: {host!r}")
+        if not isinstance(user, str) or not user:
+            problems.append(f"config.{prefix}user is missing or not a string: {user!r}")
+        try:
+            port = int(port)
+            if not 0 < port < 65536:
+                raise ValueError
+        except (TypeError, ValueError):
+            problems.append(f"config.{prefix}port must be a port number, got {port!r}")
+            port = 22
+        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+            problems.append(f"config.{prefix}timeout_seconds must be a positive number, got {timeout!r}")
+            timeout = 30
+        private_key = None
+        if key_text or key_path:
+            try:
+                private_key = _load_private_key(
+                    key_text, key_path, passphrase=context.get_secret(f"{prefix}key_passphrase")
+                )
+            except (OSError, paramiko.SSHException, ValueError) as exc:
+                source = f"config.{prefix}private_key_path {key_path!r}" if key_path else f"secrets.{prefix}private_key"
+                problems.append(f"{source} could not be loaded: {exc}")
+        if not password and private_key is None and not problems:
+            problems.append(
+                f"no SFTP credential: set secrets.{prefix}password, secrets.{prefix}private_key "
+                f"or config.{prefix}private_key_path"
+            )
+        if known_hosts is None and fingerprint is None:
+            problems.append(
+                f"host key verification needs config.{prefix}known_hosts (a known_hosts file) "
+                f"or config.{prefix}host_key_fingerprint ('SHA256:...'); it is not optional"
+            )
+        if known_hosts is not None and not Path(str(known_hosts)).is_file():
+            problems.append(f"config.{prefix}known_hosts {known_hosts!r} is not a readable file")
+        if fingerprint is not None and not (isinstance(fingerprint, str) and fingerprint.startswith("SHA256:")):
+            problems.append(
+                f"config.{prefix}host_key_fingerprint must look like 'SHA256:<base64>', got {fingerprint!r}"
+            )
+        if problems:
+            raise ConfigError(problems)
+        return cls(
+            host=str(host),
+            port=int(port),
+            username=str(user),
+            password=password or None,
+            private_key=private_key,
+            known_hosts=Path(str(known_hosts)) if known_hosts is not None else None,
+            host_key_fingerprint=str(fingerprint) if fingerprint is not None else None,
+            timeout=float(timeout),
+        )
+
+
+def _load_private_key(text: str | None, path: object, passphrase: str | None) -> paramiko.PKey:
+    """Load an RSA, ECDSA or Ed25519 private key from PEM/OpenSSH text or a file."""
+    data = text if text else Path(str(path)).read_text(encoding="utf-8")
+    errors: list[str] = []
+    for key_class in (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey):
+        try:
+            return key_class.from_private_key(io.StringIO(data), password=passphrase)
+        except paramiko.SSHException as exc:
+            errors.append(f"{key_class.__name__}: {exc}")
+    raise ValueError("not a supported private key (" + "; ".join(errors) + ")")
+
+
+class SFTPConnection:
+    """An open, host-verified SFTP session with delivery helpers; use as a context manager."""
+
+    def __init__(self, transport: paramiko.Transport, client: paramiko.SFTPClient, settings: SFTPSettings) -> None:
+        self.transport = transport
+        self.sftp = client
+        self.settings = settings
+
+    def __enter__(self) -> SFTPConnection:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        try:
+            self.sftp.close()
+        finally:
+            self.transport.close()
+
+    # -- queries -------------------------------------------------------------------
+
+    def exists(self, path: str) -> bool:
+        try:
+            self.sftp.stat(path)
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            if getattr(exc, "errno", None) == 2:
+                return False
+            raise
+        return True
+
+    def _size(self, path: str) -> int | None:
+        attributes = self.sftp.stat(path)
+        return attributes.st_size
+
+    def list_names(self, remote_dir: str) -> list[str]:
+        return sorted(self.sftp.listdir(remote_dir))
+
+    # -- delivery --------------------------------------------------------------------
+
+    def clean_stale_temp_files(self, remote_dir: str) -> list[str]:
+        """Remove the temporary files a crashed run left in ``remote_dir``; returns their paths."""
+        removed: list[str] = []
+        for entry in self.sftp.listdir_attr(remote_dir):
+            name = entry.filename
+            if name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX) and stat.S_ISREG(entry.st_mode or 0):
+                path = posixpath.join(remote_dir, name)
+                self.sftp.remove(path)
+                removed.append(path)
+        return removed
+
+    def _candidates(self, name: str) -> Iterator[str]:
+        stem, dot, extension = name.rpartition(".")
+        if not dot:
+            stem, extension = name, ""
+        yield name
+        for n in range(1, MAX_COLLISION_SUFFIX + 1):
+            yield f"{stem}-{n}.{extension}" if dot else f"{stem}-{n}"
+
+    def upload(
+        self,
+        remote_dir: str,
+        name: str,
+        data: bytes,
+        *,
+        also_taken_in: Sequence[str] = (),
+    ) -> str:
+        """Deliver ``data`` as ``remote_dir/name`` without ever replacing a file; returns the final path.
+
+        A name already present in ``remote_dir`` or in any ``also_taken_in``
+        folder (e.g. the ERP's ``sent/``) gets a ``-1``, ``-2``, ... suffix.
+        The file appears under its final name complete or not at all.
+        """
+        if "/" in name or name in {"", ".", ".."} or name != safe_remote_name(*_split(name)):
+            raise SFTPDeliveryError(f"remote file name {name!r} is not safe; build it with safe_remote_name()")
+        temp = _temp_path(remote_dir, name)
+        try:
+            self._write_confirmed(temp, data)
+            return self._move_into_place(temp, remote_dir, name, len(data), also_taken_in)
+        except BaseException:
+            self._remove_quietly(temp)
+            raise
+
+    def _write_confirmed(self, path: str, data: bytes) -> None:
+        try:
+            with self.sftp.open(path, "wb") as handle:
+                handle.set_pipelined(True)
+                handle.write(data)
+            size = self._size(path)
+        except OSError as exc:
+            raise SFTPDeliveryError(f"writing {path} failed: {exc}") from exc
+        if size != len(data):
+            raise SFTPDeliveryError(f"{path} holds {size} bytes after upload, expected {len(data)}: write lost")
+
+    def _taken(self, remote_dir: str, name: str, also_taken_in: Sequence[str]) -> bool:
+        return self.exists(posixpath.join(remote_dir, name)) or any(
+            self.exists(posixpath.join(d, name)) for d in also_taken_in
+        )
+
+    def _free_name(self, remote_dir: str, name: str, also_taken_in: Sequence[str]) -> str:
+        for candidate in self._candidates(name):
+            if not self._taken(remote_dir, candidate, also_taken_in):
+                return posixpath.join(remote_dir, candidate)
+        raise SFTPDeliveryError(f"no free name for {name} in {remote_dir} after {MAX_COLLISION_SUFFIX} suffixes")
+
+    def _move_into_place(self, temp: str, remote_dir: str, name: str, size: int, also_taken_in: Sequence[str]) -> str:
+        for candidate in self._candidates(name):
+            final = posixpath.join(remote_dir, candidate)
+            if self._taken(remote_dir, candidate, also_taken_in):
+                continue
+            try:
+                self.sftp.rename(temp, final)  # SFTP rename never replaces an existing file
+            except OSError as exc:
+                if self.exists(final):
+                    continue  # taken between our check and the rename: try the next name
+                raise SFTPDeliveryError(f"renaming {temp} to {final} failed: {exc}") from exc
+            confirmed = self._size(final)
+            if confirmed != size:
+                raise SFTPDeliveryError(f"{final} holds {confirmed} bytes after the rename, expected {size}")
+            return final
+        raise SFTPDeliveryError(f"no free name for {name} in {remote_dir} after {MAX_COLLISION_SUFFIX} suffixes")
+
+    def _remove_quietly(self, path: str) -> None:
+        # Connection gone or file never created: the next run's cleanup removes it.
+        with contextlib.suppress(OSError, paramiko.SSHException, EOFError):
+            self.sftp.remove(path)
+
+
+def _temp_path(remote_dir: str, name: str) -> str:
+    """A hidden, recognisable temporary name next to ``name`` (cleaned at the next start if left)."""
+    return posixpath.join(remote_dir, f"{TEMP_PREFIX}{name}.{uuid.uuid4().hex[:12]}{TEMP_SUFFIX}")
+
+
+def _split(name: str) -> tuple[str, str]:
+    stem, dot, extension = name.rpartition(".")
+    return (stem, f".{extension}") if dot and stem else (name, "")
+
+
+def connect_sftp(settings: SFTPSettings | JobContext, prefix: str = "sftp_") -> SFTPConnection:
+    """Open an SFTP session after verifying the server's host key; credentials go only to a verified host."""
+    if not isinstance(settings, SFTPSettings):
+        settings = SFTPSettings.from_context(settings, prefix)
+    try:
+        sock = socket.create_connection((settings.host, settings.port), timeout=settings.timeout)
+    except OSError as exc:
+        raise SFTPDeliveryError(f"cannot reach SFTP server {settings.host}:{settings.port}: {exc}") from exc
+    transport = paramiko.Transport(sock)
+    transport.banner_timeout = settings.timeout
+    transport.auth_timeout = settings.timeout
+    try:
+        transport.start_client(timeout=settings.timeout)
+        _verify_host_key(transport.get_remote_server_key(), settings)
+        if settings.private_key is not None:
+            transport.auth_publickey(settings.username, settings.private_key)
+        else:
+            transport.auth_password(settings.username, settings.password or "")
+        client = paramiko.SFTPClient.from_transport(transport)
+        if client is None:
+            raise SFTPDeliveryError("the server refused to open an SFTP session")
+        client.get_channel().settimeout(settings.timeout)  # type: ignore[union-attr]
+    except HostKeyVerificationError:
+        transport.close()
+        raise
+    except (paramiko.SSHException, OSError, EOFError) as exc:
+        transport.close()
+        raise SFTPDeliveryError(
+            f"SFTP login to {settings.username}@{settings.host}:{settings.port} failed: {exc}"
+        ) from exc
+    return SFTPConnection(transport, client, settings)
+
+
+def _verify_host_key(key: paramiko.PKey, settings: SFTPSettings) -> None:
+    presented = _fingerprint(key)
+    where = f"{settings.host}:{settings.port}"
+    if settings.host_key_fingerprint is not None:
+        if presented != settings.host_key_fingerprint:
+            pinned = settings.host_key_fingerprint
+            raise HostKeyVerificationError(
+                f"host key of {where} is {presented}, not the pinned {pinned}; refusing to connect"
+            )
+        return
+    assert settings.known_hosts is not None
+    known = paramiko.HostKeys(str(settings.known_hosts))
+    lookup = settings.host if settings.port == 22 else f"[{settings.host}]:{settings.port}"
+    entries = known.lookup(lookup)
+    if not entries:
+        raise HostKeyVerificationError(
+            f"{where} is not in {settings.known_hosts} (it presented {key.get_name()} {presented}); refusing to connect"
+        )
+    expected = entries.get(key.get_name())
+    if expected is None or expected.asbytes() != key.asbytes():
+        raise HostKeyVerificationError(
+            f"host key of {where} CHANGED: it presented {key.get_name()} {presented}, "
+            f"which does not match {settings.known_hosts}; refusing to connect"
+        )
+
+
+@attrs.frozen
+class PlannedFile:
+    """One file of a delivery: where it goes, under which name, with what bytes."""
+
+    remote_dir: str
+    name: str
+    data: bytes = attrs.field(repr=False)
+
+
+class DeliveryJournal:
+    """Exactly-once delivery across crashes, kept on the SFTP server itself.
+
+    Before a delivery's files are moved to their final names, a small record
+    (``<state_dir>/<key digest>.json``: each file's final path, size and
+    sha256) is written. A rerun that finds the record and every file intact -
+    in its folder or already moved to one of ``also_taken_in`` (the ERP's
+    ``sent/``) - knows the delivery happened and must not be repeated. The
+    record is removed once the caller has reported the result.
+    """
+
+    def __init__(self, connection: SFTPConnection, state_dir: str) -> None:
+        self.connection = connection
+        self.state_dir = _check_remote_dir("remote_state_dir", state_dir)
+        self._ready = False
+
+    def _record_path(self, key: str) -> str:
+        return posixpath.join(self.state_dir, hashlib.sha256(key.encode()).hexdigest()[:40] + ".json")
+
+    def _ensure_dir(self) -> None:
+        if not self._ready:
+            if not self.connection.exists(self.state_dir):
+                self.connection.sftp.mkdir(self.state_dir)
+            self._ready = True
+
+    def delivered(self, key: str, also_taken_in: Sequence[str] = ()) -> list[str] | None:
+        """The final paths of an earlier, complete delivery of ``key``; None if it must be (re)done."""
+        sftp = self.connection.sftp
+        try:
+            with sftp.open(self._record_path(key), "rb") as handle:
+                record = json.loads(handle.read().decode("utf-8"))
+        except (OSError, ValueError):
+            return None
+        paths: list[str] = []
+        for entry in record.get("files", []):
+            found = self._find_intact(entry, also_taken_in)
+            if found is None:
+                return None
+            paths.append(found)
+        return paths or None
+
+    def _find_intact(self, entry: dict[str, object], also_taken_in: Sequence[str]) -> str | None:
+        path = str(entry["path"])
+        for candidate in (path, *(posixpath.join(d, posixpath.basename(path)) for d in also_taken_in)):
+            try:
+                with self.connection.sftp.open(candidate, "rb") as handle:
+                    content = handle.read()
+            except OSError:
+                continue
+            if len(content) == entry["size"] and hashlib.sha256(content).hexdigest() == entry["sha256"]:
+                return candidate
+        return None
+
+    def deliver(
+        self, keys: str | Sequence[str], files: Sequence[PlannedFile], also_taken_in: Sequence[str] = ()
+    ) -> list[str]:
+        """Upload ``files`` in order (put the one the ERP polls for last); returns their final paths.
+
+        ``keys`` names what was delivered: one invoice token, or every invoice
+        of a batch file (each then finds the delivery on its own).
+        """
+        keys = [keys] if isinstance(keys, str) else list(keys)
+        self._ensure_dir()
+        connection = self.connection
+        temps: list[str] = []
+        try:
+            for planned in files:
+                temp = _temp_path(planned.remote_dir, planned.name)
+                temps.append(temp)
+                connection._write_confirmed(temp, planned.data)
+            finals = [connection._free_name(p.remote_dir, p.name, also_taken_in) for p in files]
+            self._write_records(keys, files, finals)
+            delivered: list[str] = []
+            for planned, temp, final in zip(files, temps, finals, strict=True):
+                moved = connection._move_into_place(
+                    temp, planned.remote_dir, posixpath.basename(final), len(planned.data), also_taken_in
+                )
+                delivered.append(moved)
+            if delivered != finals:  # a name was taken between planning and moving
+                self._write_records(keys, files, delivered)
+            return delivered
+        except BaseException:
+            for temp in temps:
+                connection._remove_quietly(temp)
+            raise
+
+    def _write_records(self, keys: Sequence[str], files: Sequence[PlannedFile], finals: Sequence[str]) -> None:
+        entries = [
+            {"path": final, "size": len(p.data), "sha256": hashlib.sha256(p.data).hexdigest()}
+            for p, final in zip(files, finals, strict=True)
+        ]
+        for key in keys:
+            path = self._record_path(key)
+            temp = f"{path}.{uuid.uuid4().hex[:12]}{TEMP_SUFFIX}"
+            self.connection._write_confirmed(temp, json.dumps({"key": key, "files": entries}).encode("utf-8"))
+            if self.connection.exists(path):
+                self.connection.sftp.remove(path)
+            self.connection.sftp.rename(temp, path)
+
+    def forget(self, key: str) -> None:
+        """Drop the record once the result is reported (best effort: a stale record only saves a re-upload)."""
+        self.connection._remove_quietly(self._record_path(key))
