@@ -11,7 +11,8 @@ delivered but not yet reported).
 
 Config (settings.json ``config``): connector_name, sftp_host, sftp_port,
 sftp_user, sftp_known_hosts or sftp_host_key_fingerprint, remote_outbox,
-remote_sent, batch_size (20), lease_ttl_seconds (600), file_mode
+remote_sent, batch_size (20), max_batches (1: claim once per run, as the
+docs do; more drains the queue batch by batch), lease_ttl_seconds (600), file_mode
 ("per_invoice" or "batch"), push_attachments (false), remote_state_dir
 (``<remote_outbox>/.nuntiq-state``). Secrets: sftp_password and/or
 sftp_private_key.
@@ -60,6 +61,7 @@ class PushConfig:
     remote_sent: str | None
     remote_state_dir: str
     batch_size: int
+    max_batches: int
     lease_ttl_seconds: int
     file_mode: str
     push_attachments: bool
@@ -94,6 +96,7 @@ class PushConfig:
             if value is not None and (not value.startswith("/") or ".." in value.split("/")):
                 problems.append(f"config.{key} must be an absolute remote path without '..', got {value!r}")
         batch_size = number("batch_size", 20, 1, 500)
+        max_batches = number("max_batches", 1, 1, 10000)
         lease_ttl = number("lease_ttl_seconds", 600, 10, 86400)
         file_mode = context.get_config("file_mode", "per_invoice")
         if file_mode not in FILE_MODES:
@@ -112,6 +115,7 @@ class PushConfig:
             remote_sent=sent.rstrip("/") if sent else None,
             remote_state_dir=state_dir or posixpath.join(outbox, ".nuntiq-state"),
             batch_size=batch_size,
+            max_batches=max_batches,
             lease_ttl_seconds=lease_ttl,
             file_mode=str(file_mode),
             push_attachments=bool(push_attachments),
@@ -345,18 +349,28 @@ def run(context: JobContext) -> dict[str, Any]:
         _release_all(inv_load, [*leases, *recovered], context)  # nothing was delivered: give them back now
         raise
     today = datetime.now(UTC)
+    claimed = len(leases)
     try:
         with delta_run(context, config.connector_name, STREAM_NAME, cursor_type="timestamp_utc") as r:
             pusher.clean_stale_temp_files()
             pusher.recover(recovered)
-            if config.file_mode == "batch":
-                pusher.push_batch(leases, today)
-            else:
-                pusher.push_each(leases, today)
+            for batch in range(config.max_batches):
+                if batch:  # later batches: claim only after the previous one is reported
+                    leases = inv_load.claim(
+                        state="PendingIntegration", limit=config.batch_size, lease_ttl_seconds=config.lease_ttl_seconds
+                    )
+                    if not leases:
+                        break
+                    claimed += len(leases)
+                    context.logger.info(f"Claimed {len(leases)} more invoice(s)", step="claim")
+                if config.file_mode == "batch":
+                    pusher.push_batch(leases, today)
+                else:
+                    pusher.push_each(leases, today)
             summary = pusher.summary
             r.set_new_cursor(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
             r.set_records_processed(summary["pushed"] + summary["failed"] + summary["recovered"])
             r.set_metadata({**summary, "remote_outbox": config.remote_outbox, "file_mode": config.file_mode})
     finally:
         pusher.close()
-    return {"claimed": len(leases), **pusher.summary}
+    return {"claimed": claimed, **pusher.summary}

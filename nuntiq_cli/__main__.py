@@ -85,9 +85,24 @@ def _run_demo(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def _configure_sftp_server(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="see `python -m nuntiq_sandbox.sftp --help`")
+
+
+def _run_sftp_server(args: argparse.Namespace) -> int:
+    from nuntiq_sandbox.sftp import main as sftp_main
+
+    return sftp_main(args.args)
+
+
 # name -> (help, configure, run)
 COMMANDS: dict[str, tuple[str, Configure, Run]] = {
     "sandbox": ("run the local Customer API sandbox", _configure_sandbox, _run_sandbox),
+    "sftp-server": (
+        "run an embedded SFTP server on 127.0.0.1 (--root DIR --user NAME ...)",
+        _configure_sftp_server,
+        _run_sftp_server,
+    ),
     "run": ("run a connector: PATH.py --settings settings.json [--job-param K=V ...]", _configure_run, _run_run),
     "demo": ("run the SDK's flows end to end against a demo sandbox", _configure_demo, _run_demo),
 }

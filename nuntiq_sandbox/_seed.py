@@ -159,7 +159,7 @@ def _demo_invoices(now: datetime) -> list[tuple[dict[str, Any], tuple[str, ...]]
     ]  # fmt: skip
     suppliers = list(_SUPPLIERS)
     for n in range(8):
-        codes = ("RECEIVED", "CAPTURED") if n % 2 == 0 else ()
+        codes = intake if n % 2 == 0 else ()  # intake finished: validated, or no platform history at all
         invoices.append(
             (
                 _invoice(now, f"INV-2026-{101 + n:04d}", suppliers[n % 4], status=90, days_ago=10 - n,

@@ -14,17 +14,11 @@ from typing import Any
 
 import pytest
 
-from nuntiq_sandbox.testing import ApiToken, SandboxAdmin, SandboxServer, Tenant
+from nuntiq_sandbox.testing import ApiToken, SandboxAdmin, Tenant
 from nuntiq_sdk import JobContext
 from tests.recording import CASSETTES, REPLAY_BASE_URL, VCR_CONFIG
 
 PINNED_NOW = "2026-11-15T12:00:00Z"
-
-
-@pytest.fixture(scope="session")
-def sandbox() -> Iterator[SandboxServer]:
-    with SandboxServer() as server:
-        yield server
 
 
 @pytest.fixture
