@@ -18,12 +18,10 @@ SIGTERM, then kill, and per-connection sshd children are ended by their pid.
 from __future__ import annotations
 
 import base64
-import contextlib
 import os
 import pwd
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -36,6 +34,7 @@ from typing import Any
 
 import paramiko
 
+from nuntiq_sandbox._process import stop_process
 from nuntiq_sandbox.sftp import fingerprint_sha256, known_hosts_line
 
 __all__ = ["OpenSSHServer", "OpenSSHStartError", "find_sshd", "openssh_available", "openssh_version"]
@@ -118,24 +117,10 @@ def _children_of(pid: int) -> list[int]:
     return children
 
 
-def _stop_process(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    for child in _children_of(process.pid):
-        with contextlib.suppress(OSError):  # already gone
-            os.kill(child, signal.SIGTERM)
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=STOP_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=STOP_TIMEOUT_SECONDS)
-
-
 def _cleanup(process: subprocess.Popen[bytes] | None, workdir: Path) -> None:
     try:
         if process is not None:
-            _stop_process(process)
+            stop_process(process, STOP_TIMEOUT_SECONDS, children=_children_of(process.pid))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -271,7 +256,7 @@ class OpenSSHServer:
             self._finalizer = weakref.finalize(self, _cleanup, process, workdir)
             if self._wait_until_ready(process, last_attempt=attempt == _PORT_ATTEMPTS - 1):
                 return
-            _stop_process(process)
+            stop_process(process, STOP_TIMEOUT_SECONDS, children=_children_of(process.pid))
 
     def _wait_until_ready(self, process: subprocess.Popen[bytes], *, last_attempt: bool) -> bool:
         """True once the port answers an SSH banner; False if sshd lost the port race (and may retry)."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,7 @@ import httpx
 
 from nuntiq_sandbox._auth import generate_token, mask_token
 from nuntiq_sandbox._constants import ADMIN_BASE_PATH, ADMIN_KEY_HEADER, API_BASE_PATH, PERMISSIONS
+from nuntiq_sandbox._process import stop_process
 
 __all__ = ["ApiToken", "SandboxAdmin", "SandboxAdminError", "SandboxServer", "SandboxStartError", "Tenant"]
 
@@ -216,17 +216,6 @@ class SandboxAdmin:
         return int(self._call("DELETE", "/faults")["cleared"])
 
 
-def _stop_process(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=STOP_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=STOP_TIMEOUT_SECONDS)
-
-
 class SandboxServer:
     """A sandbox subprocess on 127.0.0.1 (port picked by the OS), for the length of a ``with``."""
 
@@ -359,6 +348,6 @@ class SandboxServer:
 
 def _cleanup(process: subprocess.Popen[bytes], workdir: Path) -> None:
     try:
-        _stop_process(process)
+        stop_process(process, STOP_TIMEOUT_SECONDS)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
