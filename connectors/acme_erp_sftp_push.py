@@ -196,9 +196,24 @@ class Pusher:
         self.journal = DeliveryJournal(self.connection, self.config.remote_state_dir)
         return action()
 
-    def clean_stale_temp_files(self) -> None:
-        for path in self.connection.clean_stale_temp_files(self.config.remote_outbox):
+    def clean_up_after_crashes(self, active: Sequence[Lease]) -> None:
+        """Remove what a killed run left: temporary files, and journal records whose result is reported."""
+        for path in [
+            *self.connection.clean_stale_temp_files(self.config.remote_outbox),
+            *self.journal.clean_stale_temp_files(),
+        ]:
             self.context.logger.info(f"Removed stale temporary file {path}", step="cleanup")
+        in_flight = {lease.invoice_token for lease in active}
+        for token in self.journal.recorded_keys():
+            if token in in_flight:
+                continue
+            try:
+                status = self.load.get_by_token(token).status
+            except NuntiqError:
+                continue  # not ours to judge (e.g. unknown here): leave it
+            if status in (97, 100):  # reported: the record outlived a kill between result and forget
+                self._forget(token)
+                self.context.logger.info(f"Removed the delivery record of reported invoice {token}", step="cleanup")
 
     def finish(self, lease: Lease, paths: Sequence[str], *, recovered: bool = False) -> None:
         """Acknowledge and report a delivered invoice; a failure here is left for the next run, never re-pushed."""
@@ -332,27 +347,32 @@ def run(context: JobContext) -> dict[str, Any]:
     config = PushConfig.from_context(context)
     sftp_settings = SFTPSettings.from_context(context)  # checked before anything is claimed
     inv_load = InvoiceLoad(context)
+    # The run starts before the claim: a stream whose last run is still open (a killed run, until
+    # its TTL lapses) refuses here, with nothing claimed. A run cannot usefully outlive its leases.
+    run_ttl = config.lease_ttl_seconds * config.max_batches + 300
+    with delta_run(context, config.connector_name, STREAM_NAME, "timestamp_utc", run_ttl_seconds=run_ttl) as r:
+        # Claim BEFORE opening SFTP: with nothing to do, we never log in to the customer's server.
+        recovered = inv_load.recover_pending_results(
+            limit=config.batch_size, lease_ttl_seconds=config.lease_ttl_seconds
+        )
+        leases = inv_load.claim(
+            state="PendingIntegration", limit=config.batch_size, lease_ttl_seconds=config.lease_ttl_seconds
+        )
+        r.set_new_cursor(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        if not leases and not recovered:
+            context.logger.info("Nothing to push - no PendingIntegration invoices.", step="claim")
+            return {"claimed": 0, "pushed": 0, "failed": 0}
+        context.logger.info(f"Claimed {len(leases)} invoice(s)", step="claim", detail={"recovering": len(recovered)})
 
-    # Claim BEFORE opening SFTP: with nothing to do, we never log in to the customer's server.
-    recovered = inv_load.recover_pending_results(limit=config.batch_size, lease_ttl_seconds=config.lease_ttl_seconds)
-    leases = inv_load.claim(
-        state="PendingIntegration", limit=config.batch_size, lease_ttl_seconds=config.lease_ttl_seconds
-    )
-    if not leases and not recovered:
-        context.logger.info("Nothing to push - no PendingIntegration invoices.", step="claim")
-        return {"claimed": 0, "pushed": 0, "failed": 0}
-    context.logger.info(f"Claimed {len(leases)} invoice(s)", step="claim", detail={"recovering": len(recovered)})
-
-    try:
-        pusher = Pusher(context, inv_load, config, sftp_settings)
-    except BaseException:
-        _release_all(inv_load, [*leases, *recovered], context)  # nothing was delivered: give them back now
-        raise
-    today = datetime.now(UTC)
-    claimed = len(leases)
-    try:
-        with delta_run(context, config.connector_name, STREAM_NAME, cursor_type="timestamp_utc") as r:
-            pusher.clean_stale_temp_files()
+        try:
+            pusher = Pusher(context, inv_load, config, sftp_settings)
+        except BaseException:
+            _release_all(inv_load, [*leases, *recovered], context)  # nothing was delivered: give them back now
+            raise
+        today = datetime.now(UTC)
+        claimed = len(leases)
+        try:
+            pusher.clean_up_after_crashes([*leases, *recovered])
             pusher.recover(recovered)
             for batch in range(config.max_batches):
                 if batch:  # later batches: claim only after the previous one is reported
@@ -367,10 +387,9 @@ def run(context: JobContext) -> dict[str, Any]:
                     pusher.push_batch(leases, today)
                 else:
                     pusher.push_each(leases, today)
-            summary = pusher.summary
-            r.set_new_cursor(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-            r.set_records_processed(summary["pushed"] + summary["failed"] + summary["recovered"])
-            r.set_metadata({**summary, "remote_outbox": config.remote_outbox, "file_mode": config.file_mode})
-    finally:
-        pusher.close()
-    return {"claimed": claimed, **pusher.summary}
+        finally:
+            pusher.close()
+        summary = pusher.summary
+        r.set_records_processed(summary["pushed"] + summary["failed"] + summary["recovered"])
+        r.set_metadata({**summary, "remote_outbox": config.remote_outbox, "file_mode": config.file_mode})
+    return {"claimed": claimed, **summary}

@@ -63,6 +63,7 @@ TEMP_PREFIX = ".nuntiq-"
 TEMP_SUFFIX = ".tmp"
 MAX_NAME_STEM = 100
 MAX_COLLISION_SUFFIX = 999
+MAX_RENAME_RACES = 20
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 
@@ -305,22 +306,25 @@ class SFTPConnection:
                 return posixpath.join(remote_dir, candidate)
         raise SFTPDeliveryError(f"no free name for {name} in {remote_dir} after {MAX_COLLISION_SUFFIX} suffixes")
 
+    def _rename_no_clobber(self, temp: str, final: str, size: int) -> bool:
+        """Move ``temp`` to ``final`` unless ``final`` exists; False if it was taken meanwhile."""
+        try:
+            self.sftp.rename(temp, final)  # SFTP rename never replaces an existing file
+        except OSError as exc:
+            if self.exists(final):
+                return False
+            raise SFTPDeliveryError(f"renaming {temp} to {final} failed: {exc}") from exc
+        confirmed = self._size(final)
+        if confirmed != size:
+            raise SFTPDeliveryError(f"{final} holds {confirmed} bytes after the rename, expected {size}")
+        return True
+
     def _move_into_place(self, temp: str, remote_dir: str, name: str, size: int, also_taken_in: Sequence[str]) -> str:
-        for candidate in self._candidates(name):
-            final = posixpath.join(remote_dir, candidate)
-            if self._taken(remote_dir, candidate, also_taken_in):
-                continue
-            try:
-                self.sftp.rename(temp, final)  # SFTP rename never replaces an existing file
-            except OSError as exc:
-                if self.exists(final):
-                    continue  # taken between our check and the rename: try the next name
-                raise SFTPDeliveryError(f"renaming {temp} to {final} failed: {exc}") from exc
-            confirmed = self._size(final)
-            if confirmed != size:
-                raise SFTPDeliveryError(f"{final} holds {confirmed} bytes after the rename, expected {size}")
-            return final
-        raise SFTPDeliveryError(f"no free name for {name} in {remote_dir} after {MAX_COLLISION_SUFFIX} suffixes")
+        for _attempt in range(MAX_RENAME_RACES):
+            final = self._free_name(remote_dir, name, also_taken_in)
+            if self._rename_no_clobber(temp, final, size):
+                return final
+        raise SFTPDeliveryError(f"{name}: every free name in {remote_dir} was taken while moving; gave up")
 
     def _remove_quietly(self, path: str) -> None:
         # Connection gone or file never created: the next run's cleanup removes it.
@@ -427,8 +431,11 @@ class DeliveryJournal:
 
     def _ensure_dir(self) -> None:
         if not self._ready:
-            if not self.connection.exists(self.state_dir):
-                self.connection.sftp.mkdir(self.state_dir)
+            try:
+                if not self.connection.exists(self.state_dir):
+                    self.connection.sftp.mkdir(self.state_dir)
+            except OSError as exc:
+                raise SFTPDeliveryError(f"creating the delivery journal folder {self.state_dir} failed: {exc}") from exc
             self._ready = True
 
     def delivered(self, key: str, also_taken_in: Sequence[str] = ()) -> list[str] | None:
@@ -465,7 +472,10 @@ class DeliveryJournal:
         """Upload ``files`` in order (put the one the ERP polls for last); returns their final paths.
 
         ``keys`` names what was delivered: one invoice token, or every invoice
-        of a batch file (each then finds the delivery on its own).
+        of a batch file (each then finds the delivery on its own). The record
+        always names the final path *before* the rename to it, also when a
+        name is taken meanwhile, so a crash at any point leaves a record that
+        is either true or points at a file that is not ours (and is redone).
         """
         keys = [keys] if isinstance(keys, str) else list(keys)
         self._ensure_dir()
@@ -473,20 +483,19 @@ class DeliveryJournal:
         temps: list[str] = []
         try:
             for planned in files:
-                temp = _temp_path(planned.remote_dir, planned.name)
-                temps.append(temp)
-                connection._write_confirmed(temp, planned.data)
+                temps.append(_temp_path(planned.remote_dir, planned.name))
+                connection._write_confirmed(temps[-1], planned.data)
             finals = [connection._free_name(p.remote_dir, p.name, also_taken_in) for p in files]
             self._write_records(keys, files, finals)
-            delivered: list[str] = []
-            for planned, temp, final in zip(files, temps, finals, strict=True):
-                moved = connection._move_into_place(
-                    temp, planned.remote_dir, posixpath.basename(final), len(planned.data), also_taken_in
-                )
-                delivered.append(moved)
-            if delivered != finals:  # a name was taken between planning and moving
-                self._write_records(keys, files, delivered)
-            return delivered
+            for index, (planned, temp) in enumerate(zip(files, temps, strict=True)):
+                for _attempt in range(MAX_RENAME_RACES):
+                    if connection._rename_no_clobber(temp, finals[index], len(planned.data)):
+                        break
+                    finals[index] = connection._free_name(planned.remote_dir, planned.name, also_taken_in)
+                    self._write_records(keys, files, finals)
+                else:
+                    raise SFTPDeliveryError(f"{planned.name}: every free name was taken while moving; gave up")
+            return finals
         except BaseException:
             for temp in temps:
                 connection._remove_quietly(temp)
@@ -499,11 +508,38 @@ class DeliveryJournal:
         ]
         for key in keys:
             path = self._record_path(key)
-            temp = f"{path}.{uuid.uuid4().hex[:12]}{TEMP_SUFFIX}"
-            self.connection._write_confirmed(temp, json.dumps({"key": key, "files": entries}).encode("utf-8"))
-            if self.connection.exists(path):
-                self.connection.sftp.remove(path)
-            self.connection.sftp.rename(temp, path)
+            temp = _temp_path(self.state_dir, posixpath.basename(path))
+            try:
+                self.connection._write_confirmed(temp, json.dumps({"key": key, "files": entries}).encode("utf-8"))
+                if self.connection.exists(path):
+                    self.connection.sftp.remove(path)
+                self.connection.sftp.rename(temp, path)
+            except OSError as exc:
+                self.connection._remove_quietly(temp)
+                if isinstance(exc, SFTPDeliveryError):
+                    raise
+                raise SFTPDeliveryError(f"recording the delivery in {path} failed: {exc}") from exc
+
+    def recorded_keys(self, limit: int = 100) -> list[str]:
+        """The keys of up to ``limit`` records (to prune those whose result is already reported)."""
+        if not self.connection.exists(self.state_dir):
+            return []
+        found: list[str] = []
+        for name in sorted(self.connection.sftp.listdir(self.state_dir))[:limit]:
+            if not name.endswith(".json"):
+                continue
+            try:
+                with self.connection.sftp.open(posixpath.join(self.state_dir, name), "rb") as handle:
+                    found.append(str(json.loads(handle.read().decode("utf-8"))["key"]))
+            except (OSError, ValueError, KeyError):
+                continue
+        return found
+
+    def clean_stale_temp_files(self) -> list[str]:
+        """Remove records a crashed run was writing; see ``SFTPConnection.clean_stale_temp_files``."""
+        if not self.connection.exists(self.state_dir):
+            return []
+        return self.connection.clean_stale_temp_files(self.state_dir)
 
     def forget(self, key: str) -> None:
         """Drop the record once the result is reported (best effort: a stale record only saves a re-upload)."""
