@@ -57,6 +57,16 @@ def typecheck(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Push 1,000 invoices through `nuntiq run` against a sandbox and an SFTP server, next to a bare paramiko loop.
+
+    ``nox -s bench -- --invoices 100 --repeats 1`` for a quick run; figures in bench/results/push_1000.json.
+    """
+    _install(session)
+    session.run("python", "-m", "bench.push_1000", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def record(session: nox.Session) -> None:
     """Re-record tests/cassettes/ from scratch against a fresh sandbox on 127.0.0.1.
 

@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m bench.<name>`` (``nox -s bench`` runs push_1000)."""
