@@ -169,7 +169,7 @@ class Pusher:
         self.load = load
         self.config = config
         self.settings = settings
-        self.connection = connect_sftp(settings)
+        self.connection = connect_sftp(settings, owner=config.connector_name)
         self.journal = DeliveryJournal(self.connection, config.remote_state_dir)
         self.reconnects = 0
         self.summary = {"pushed": 0, "failed": 0, "recovered": 0, "unreported": 0, "already_delivered": 0}
@@ -191,8 +191,10 @@ class Pusher:
                 raise
         self.reconnects += 1
         self.context.logger.warn("SFTP connection lost; reconnecting", step="sftp_connect")
-        self.connection.close()
-        self.connection = connect_sftp(self.settings)
+        dropped = self.connection
+        dropped.close()
+        self.connection = connect_sftp(self.settings, owner=self.config.connector_name)
+        self.connection.remove_left_by(dropped)
         self.journal = DeliveryJournal(self.connection, self.config.remote_state_dir)
         return action()
 

@@ -12,8 +12,10 @@ What the product docs' upload code gets wrong, and this module does instead:
 - ``os.fsync(f.fileno())`` is not valid on a paramiko file. Pipelined writes
   can fail silently, so the uploaded size is confirmed on the server before
   and after the rename.
-- Temporary files are hidden and recognisable (``.nuntiq-<name>.<id>.tmp``),
-  removed on failure, and left-overs of a crashed run are cleaned at start.
+- Temporary files are hidden and recognisable (``.nuntiq-<owner>~<name>.<id>.tmp``),
+  removed on failure (again after a reconnect if the connection dropped), and
+  a crashed run's left-overs are cleaned at start - only its own owner's, so
+  another job's upload in flight in the same folder is never touched.
 - Remote names are built only from ASCII letters, digits, ``-`` and ``_``.
 
 Settings (``config`` / ``secrets`` of settings.json, ``sftp_`` prefix by
@@ -26,7 +28,6 @@ default): ``sftp_host``, ``sftp_port`` (22), ``sftp_user``; secret
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import io
 import json
@@ -200,10 +201,15 @@ def _load_private_key(text: str | None, path: object, passphrase: str | None) ->
 class SFTPConnection:
     """An open, host-verified SFTP session with delivery helpers; use as a context manager."""
 
-    def __init__(self, transport: paramiko.Transport, client: paramiko.SFTPClient, settings: SFTPSettings) -> None:
+    def __init__(
+        self, transport: paramiko.Transport, client: paramiko.SFTPClient, settings: SFTPSettings, owner: str = "sdk"
+    ) -> None:
         self.transport = transport
         self.sftp = client
         self.settings = settings
+        self.owner = owner
+        # Temporary files whose removal failed (the connection dropped): remove them on the next connection.
+        self.unremoved: list[str] = []
 
     def __enter__(self) -> SFTPConnection:
         return self
@@ -242,15 +248,26 @@ class SFTPConnection:
     # -- delivery --------------------------------------------------------------------
 
     def clean_stale_temp_files(self, remote_dir: str) -> list[str]:
-        """Remove the temporary files a crashed run left in ``remote_dir``; returns their paths."""
+        """Remove this owner's temporary files a crashed run left in ``remote_dir``; returns their paths.
+
+        Only files named with this connection's ``owner`` are touched: another
+        job delivering to the same folder keeps its uploads in flight. (Give
+        each job its own owner - a connector passes its connector_name - and
+        let one run at a time use it, as ``delta_run`` ensures.)
+        """
+        prefix = _temp_prefix(self.owner)
         removed: list[str] = []
         for entry in self.sftp.listdir_attr(remote_dir):
             name = entry.filename
-            if name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX) and stat.S_ISREG(entry.st_mode or 0):
+            if name.startswith(prefix) and name.endswith(TEMP_SUFFIX) and stat.S_ISREG(entry.st_mode or 0):
                 path = posixpath.join(remote_dir, name)
                 self.sftp.remove(path)
                 removed.append(path)
         return removed
+
+    def temp_path(self, remote_dir: str, name: str) -> str:
+        """A hidden temporary name next to ``name``, recognisable as this owner's."""
+        return posixpath.join(remote_dir, f"{_temp_prefix(self.owner)}{name}.{uuid.uuid4().hex[:12]}{TEMP_SUFFIX}")
 
     def _candidates(self, name: str) -> Iterator[str]:
         stem, dot, extension = name.rpartition(".")
@@ -276,7 +293,7 @@ class SFTPConnection:
         """
         if "/" in name or name in {"", ".", ".."} or name != safe_remote_name(*_split(name)):
             raise SFTPDeliveryError(f"remote file name {name!r} is not safe; build it with safe_remote_name()")
-        temp = _temp_path(remote_dir, name)
+        temp = self.temp_path(remote_dir, name)
         try:
             self._write_confirmed(temp, data)
             return self._move_into_place(temp, remote_dir, name, len(data), also_taken_in)
@@ -327,14 +344,25 @@ class SFTPConnection:
         raise SFTPDeliveryError(f"{name}: every free name in {remote_dir} was taken while moving; gave up")
 
     def _remove_quietly(self, path: str) -> None:
-        # Connection gone or file never created: the next run's cleanup removes it.
-        with contextlib.suppress(OSError, paramiko.SSHException, EOFError):
+        """Best effort: a file never created is fine; one left by a dropped connection is remembered."""
+        try:
             self.sftp.remove(path)
+        except FileNotFoundError:
+            pass
+        except (OSError, paramiko.SSHException, EOFError):
+            if not self.transport.is_active():
+                self.unremoved.append(path)
+
+    def remove_left_by(self, previous: SFTPConnection) -> None:
+        """After a reconnect: remove the temporary files the dropped connection could not."""
+        for path in previous.unremoved:
+            self._remove_quietly(path)
+        previous.unremoved.clear()
 
 
-def _temp_path(remote_dir: str, name: str) -> str:
-    """A hidden, recognisable temporary name next to ``name`` (cleaned at the next start if left)."""
-    return posixpath.join(remote_dir, f"{TEMP_PREFIX}{name}.{uuid.uuid4().hex[:12]}{TEMP_SUFFIX}")
+def _temp_prefix(owner: str) -> str:
+    """``.nuntiq-<owner>~``: '~' never occurs in a safe name, so one owner's prefix never matches another's."""
+    return f"{TEMP_PREFIX}{safe_remote_name(owner)}~"
 
 
 def _split(name: str) -> tuple[str, str]:
@@ -342,7 +370,7 @@ def _split(name: str) -> tuple[str, str]:
     return (stem, f".{extension}") if dot and stem else (name, "")
 
 
-def connect_sftp(settings: SFTPSettings | JobContext, prefix: str = "sftp_") -> SFTPConnection:
+def connect_sftp(settings: SFTPSettings | JobContext, prefix: str = "sftp_", owner: str = "sdk") -> SFTPConnection:
     """Open an SFTP session after verifying the server's host key; credentials go only to a verified host."""
     if not isinstance(settings, SFTPSettings):
         settings = SFTPSettings.from_context(settings, prefix)
@@ -372,7 +400,7 @@ def connect_sftp(settings: SFTPSettings | JobContext, prefix: str = "sftp_") -> 
         raise SFTPDeliveryError(
             f"SFTP login to {settings.username}@{settings.host}:{settings.port} failed: {exc}"
         ) from exc
-    return SFTPConnection(transport, client, settings)
+    return SFTPConnection(transport, client, settings, owner)
 
 
 def _verify_host_key(key: paramiko.PKey, settings: SFTPSettings) -> None:
@@ -483,7 +511,7 @@ class DeliveryJournal:
         temps: list[str] = []
         try:
             for planned in files:
-                temps.append(_temp_path(planned.remote_dir, planned.name))
+                temps.append(connection.temp_path(planned.remote_dir, planned.name))
                 connection._write_confirmed(temps[-1], planned.data)
             finals = [connection._free_name(p.remote_dir, p.name, also_taken_in) for p in files]
             self._write_records(keys, files, finals)
@@ -508,17 +536,27 @@ class DeliveryJournal:
         ]
         for key in keys:
             path = self._record_path(key)
-            temp = _temp_path(self.state_dir, posixpath.basename(path))
+            temp = self.connection.temp_path(self.state_dir, posixpath.basename(path))
+            sftp = self.connection.sftp
             try:
-                self.connection._write_confirmed(temp, json.dumps({"key": key, "files": entries}).encode("utf-8"))
-                if self.connection.exists(path):
-                    self.connection.sftp.remove(path)
-                self.connection.sftp.rename(temp, path)
+                self._write_record_file(temp, {"key": key, "files": entries})
+                try:
+                    sftp.rename(temp, path)
+                except OSError:
+                    if not self.connection.exists(path):
+                        raise
+                    sftp.remove(path)  # an earlier record of the same key (a retried delivery)
+                    sftp.rename(temp, path)
             except OSError as exc:
                 self.connection._remove_quietly(temp)
                 if isinstance(exc, SFTPDeliveryError):
                     raise
                 raise SFTPDeliveryError(f"recording the delivery in {path} failed: {exc}") from exc
+
+    def _write_record_file(self, path: str, record: dict[str, object]) -> None:
+        # No size check here: a torn record does not parse, which reads as "not delivered: redo".
+        with self.connection.sftp.open(path, "wb") as handle:
+            handle.write(json.dumps(record).encode("utf-8"))
 
     def recorded_keys(self, limit: int = 100) -> list[str]:
         """The keys of up to ``limit`` records (to prune those whose result is already reported)."""
