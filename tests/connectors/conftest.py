@@ -143,3 +143,55 @@ def job_log(world: PushWorld) -> str:
     """The job's log file, ``<work>/job/logs/connector.jsonl`` (empty if the job wrote none)."""
     path = world.work / "job" / "logs" / "connector.jsonl"
     return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+RUN_TIMEOUT = 60  # seconds for one `nuntiq run`; a healthy run takes about one
+HEADER = "invoice_number\tdate\tcurrency\ttotal\tsupplier_code\tline_count"
+NO_WORK = {"claimed": 0, "pushed": 0, "failed": 0}
+
+
+def summary_of(pushed: int = 0, failed: int = 0, claimed: int | None = None, **others: int) -> dict[str, int]:
+    counts = {"recovered": 0, "unreported": 0, "already_delivered": 0, **others}
+    return {"claimed": pushed + failed if claimed is None else claimed, "pushed": pushed, "failed": failed, **counts}
+
+
+def csv_row(number: str) -> str:
+    """The CSV row invoice_spec(number) renders to (tests/sdk/conftest.py INVOICE_FIELDS, 2 lines)."""
+    return f"{number}\t2026-11-02\tEUR\t1190.00\tSUP-100\t2"
+
+
+def outbox_names(world: PushWorld) -> list[str]:
+    """What the ERP sees in its outbox: visible files only (not sent/, not the connector's hidden state)."""
+    return sorted(p.name for p in world.outbox.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def run_ok(world: PushWorld, **config: Any) -> dict[str, Any]:
+    result = world.run(timeout=RUN_TIMEOUT, **config)
+    assert result.returncode == 0, f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    return run_summary(result)
+
+
+def assert_failed(world: PushWorld, token: str, *reason_words: str) -> dict[str, Any]:
+    """The invoice ended at 97 with the connector's failure code and a message saying why."""
+    invoice = world.status(token)
+    assert invoice["status"] == 97, invoice
+    assert invoice["failure_code"] == "SFTP_UPLOAD_FAILED", invoice
+    message = invoice["failure_message"] or ""
+    for word in reason_words:
+        assert word.lower() in message.lower(), f"{word!r} not in failure_message {message!r}"
+    assert invoice["lease_live"] is False, invoice
+    return invoice
+
+
+def expect_no_defects(*problems: str | None) -> None:
+    """Checks that report every defect they find at once, after the test's main assertions passed."""
+    found = [problem for problem in problems if problem]
+    assert found == [], "\n".join(found)
+
+
+def assert_released(world: PushWorld, tokens: list[str]) -> None:
+    """Nothing claimed any more: every invoice back at 90 with no live lease, none at 92/93/97."""
+    for token in tokens:
+        invoice = world.status(token)
+        assert invoice["status"] == 90, invoice
+        assert invoice["lease_live"] is False, invoice

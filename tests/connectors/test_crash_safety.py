@@ -167,7 +167,9 @@ def test_killed_run_is_finished_by_the_rerun_exactly_once(
         assert delivered_at_crash == Counter()
     elif temp_left:
         assert delivered_at_crash == Counter(["INV-0001"])
-        assert any(name.startswith(".nuntiq-INV-0002-") for name in temp_files(push_world)), temp_files(push_world)
+        assert any(name.startswith(".nuntiq-acme_erp_push~INV-0002-") for name in temp_files(push_world)), temp_files(
+            push_world
+        )
     else:
         assert delivered_at_crash == Counter(["INV-0001", "INV-0002"])
 
@@ -240,7 +242,7 @@ def test_killed_batch_run_is_finished_by_the_rerun_exactly_once(
     run_killed(push_world, kill_at, file_mode="batch")
 
     assert invoice_numbers_delivered(push_world) == (Counter(numbers(4)) if file_landed else Counter())
-    assert any(name.startswith(".nuntiq-invoices-") for name in temp_files(push_world)) is temp_left
+    assert any(name.startswith(".nuntiq-acme_erp_push~invoices-") for name in temp_files(push_world)) is temp_left
     assert 100 not in push_world.statuses(tokens)[2:]
 
     rerun(push_world, file_mode="batch")
@@ -255,12 +257,12 @@ def test_killed_batch_run_is_finished_by_the_rerun_exactly_once(
 def test_a_kill_while_writing_a_journal_record_leaves_no_temporary_record(push_world: PushWorld) -> None:
     """Killed after the journal record's temporary file is written, before its rename.
 
-    ``DeliveryJournal._write_records`` writes ``<state>/<digest>.json.<id>.tmp``
-    and renames it; ``clean_stale_temp_files`` only cleans the outbox's
-    ``.nuntiq-*.tmp``, so this one stays in the journal folder for ever.
+    ``DeliveryJournal._write_records`` writes a temporary record in the state
+    folder and renames it; killed in between, the temporary record must be
+    cleaned by the next run like the outbox's temporary files.
     """
     tokens = push_world.invoices(4)
-    run_killed(push_world, "SFTPConnection._write_confirmed:2:after", match=".nuntiq-state/")
+    run_killed(push_world, "DeliveryJournal._write_record_file:2:after")
     assert any(name.endswith(".tmp") for name in journal(push_world)), journal(push_world)
     rerun(push_world)
     assert_finished_exactly_once(push_world, tokens)
