@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import warnings
 from collections.abc import Callable, Sequence
 
 __all__ = ["COMMANDS", "build_parser", "main"]
@@ -46,7 +47,10 @@ def _configure_sandbox(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:
-    from nuntiq_sandbox._server import serve
+    with warnings.catch_warnings():
+        # connexion's import trips deprecation warnings in its dependencies that a sandbox user can do nothing about.
+        warnings.simplefilter("ignore")
+        from nuntiq_sandbox._server import serve
 
     return serve(
         host=args.host,

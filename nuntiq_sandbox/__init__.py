@@ -2,21 +2,21 @@
 
 ``create_app()`` builds the ASGI app; ``serve()`` runs it on uvicorn (the
 ``nuntiq sandbox`` command); ``nuntiq_sandbox.testing.SandboxServer`` starts
-one in a subprocess for tests.
+one in a subprocess for tests; ``nuntiq_sandbox.sftp`` is an embedded SFTP
+server. The names below load on first use, so that a job importing a
+constant or the test harness does not pay for the ASGI stack.
 """
 
-import warnings
+from __future__ import annotations
 
-with warnings.catch_warnings():
-    # connexion's import trips deprecation warnings in its dependencies (starlette.testclient,
-    # jsonschema.RefResolver) that a sandbox user can do nothing about.
-    warnings.simplefilter("ignore")
-    import connexion  # noqa: F401
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from nuntiq_sandbox._app import SandboxApp, create_app, spec_dir
-from nuntiq_sandbox._auth import generate_token, mask_token
-from nuntiq_sandbox._constants import PERMISSIONS, TOKEN_PATTERN
-from nuntiq_sandbox._server import serve
+if TYPE_CHECKING:
+    from nuntiq_sandbox._app import SandboxApp, create_app, spec_dir
+    from nuntiq_sandbox._constants import PERMISSIONS, TOKEN_PATTERN
+    from nuntiq_sandbox._server import serve
+    from nuntiq_sandbox._tokens import generate_token, mask_token
 
 __all__ = [
     "PERMISSIONS",
@@ -28,3 +28,24 @@ __all__ = [
     "serve",
     "spec_dir",
 ]
+
+_HOMES = {
+    "PERMISSIONS": "_constants",
+    "TOKEN_PATTERN": "_constants",
+    "SandboxApp": "_app",
+    "create_app": "_app",
+    "spec_dir": "_app",
+    "generate_token": "_tokens",
+    "mask_token": "_tokens",
+    "serve": "_server",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'nuntiq_sandbox' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"nuntiq_sandbox.{_HOMES[name]}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

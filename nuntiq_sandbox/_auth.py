@@ -9,10 +9,8 @@ what the operation would have accepted.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
-import secrets
 import threading
 from typing import Any
 
@@ -20,9 +18,10 @@ from connexion.security import BearerSecurityHandler
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from nuntiq_sandbox._constants import API_BASE_PATH, OPERATION_PERMISSIONS, TOKEN_PATTERN, TOKEN_PREFIX
+from nuntiq_sandbox._constants import API_BASE_PATH, OPERATION_PERMISSIONS, TOKEN_PATTERN
 from nuntiq_sandbox._problems import ApiProblem
 from nuntiq_sandbox._store import Store
+from nuntiq_sandbox._tokens import generate_token, hash_token, mask_token
 
 __all__ = [
     "Authenticator",
@@ -33,19 +32,6 @@ __all__ = [
     "mask_token",
     "security_map",
 ]
-
-
-def generate_token() -> str:
-    return TOKEN_PREFIX + secrets.token_hex(20)
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def mask_token(token: str) -> str:
-    """Enough to recognise a token in a log line, never enough to use it."""
-    return f"{TOKEN_PREFIX}\u2026{token[-4:]}"
 
 
 def admin_key_matches(expected: str | None, given: str | None) -> bool:

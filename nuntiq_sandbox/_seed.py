@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from nuntiq_sandbox._auth import generate_token, hash_token
 from nuntiq_sandbox._constants import PERMISSIONS
 from nuntiq_sandbox._store import Store, db_time
+from nuntiq_sandbox._tokens import generate_token, hash_token
 from nuntiq_sandbox.handlers.admin import create_tenant, create_token
 from nuntiq_sandbox.handlers.invoices import insert_invoice
 from nuntiq_sandbox.handlers.lifecycle import record_message

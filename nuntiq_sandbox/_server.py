@@ -18,8 +18,8 @@ from typing import Any
 import uvicorn
 
 from nuntiq_sandbox._app import create_app
-from nuntiq_sandbox._auth import generate_token, mask_token
 from nuntiq_sandbox._constants import DEFAULT_HOST, DEFAULT_PORT, TOKEN_PATTERN
+from nuntiq_sandbox._tokens import generate_token, mask_token
 
 __all__ = ["base_url", "serve"]
 

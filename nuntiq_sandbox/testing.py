@@ -26,9 +26,9 @@ from typing import Any
 
 import httpx
 
-from nuntiq_sandbox._auth import generate_token, mask_token
 from nuntiq_sandbox._constants import ADMIN_BASE_PATH, ADMIN_KEY_HEADER, API_BASE_PATH, PERMISSIONS
 from nuntiq_sandbox._process import stop_process
+from nuntiq_sandbox._tokens import generate_token, mask_token
 
 __all__ = ["ApiToken", "SandboxAdmin", "SandboxAdminError", "SandboxServer", "SandboxStartError", "Tenant"]
 

@@ -13,11 +13,11 @@ from typing import Any
 
 from starlette.responses import Response
 
-from nuntiq_sandbox._auth import generate_token, hash_token
 from nuntiq_sandbox._constants import TOKEN_PATTERN
 from nuntiq_sandbox._middleware import FaultRegistry
 from nuntiq_sandbox._problems import ApiProblem, validation_problem
 from nuntiq_sandbox._store import Store, api_time, db_time, parse_instant
+from nuntiq_sandbox._tokens import generate_token, hash_token
 from nuntiq_sandbox.handlers._common import dumps, json_response, new_id, not_found
 from nuntiq_sandbox.handlers.invoices import insert_invoice, invoice_json, load_invoice
 from nuntiq_sandbox.handlers.lifecycle import message_json, record_message
