@@ -20,12 +20,12 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import connectors.acme_erp_sftp_push as push_connector
-from nuntiq_sandbox.sftp import EmbeddedSFTPServer
-from nuntiq_sandbox.testing import SandboxServer
-from nuntiq_sdk import JobContext
-from nuntiq_sdk.objects.lifecycle_message import LifecycleMessageLoad
+if TYPE_CHECKING:
+    from nuntiq_sandbox.sftp import EmbeddedSFTPServer
+    from nuntiq_sandbox.testing import SandboxServer
+    from nuntiq_sdk import JobContext
 
 __all__ = ["configure", "run"]
 
@@ -58,6 +58,11 @@ def _settings(sftp: EmbeddedSFTPServer, known_hosts: Path, password: str, batch_
 
 
 def run(args: argparse.Namespace) -> int:
+    import connectors.acme_erp_sftp_push as push_connector
+    from nuntiq_sandbox.sftp import EmbeddedSFTPServer
+    from nuntiq_sandbox.testing import SandboxServer
+    from nuntiq_sdk import JobContext
+
     with tempfile.TemporaryDirectory(prefix="nuntiq-demo-") as scratch_name:
         scratch = Path(scratch_name)
         root = scratch / "sftp"
@@ -123,6 +128,8 @@ def _show_files(root: Path) -> list[Path]:
 
 def _play_the_erp(root: Path, files: list[Path], context: JobContext) -> list[str]:
     """The ERP picks the files up, moves them to sent/ and reports ERP_RECEIVED by reference."""
+    from nuntiq_sdk.objects.lifecycle_message import LifecycleMessageLoad
+
     sent = root / SENT.lstrip("/")
     load = LifecycleMessageLoad(context)
     tokens: list[str] = []
@@ -143,6 +150,8 @@ def _play_the_erp(root: Path, files: list[Path], context: JobContext) -> list[st
 
 
 def _show_invoices(sandbox: SandboxServer, context: JobContext, tokens: list[str]) -> None:
+    from nuntiq_sdk.objects.lifecycle_message import LifecycleMessageLoad
+
     load = LifecycleMessageLoad(context)
     print("\nInvoices after the run:")
     for token in tokens:
