@@ -183,15 +183,41 @@ def assert_failed(world: PushWorld, token: str, *reason_words: str) -> dict[str,
     return invoice
 
 
-def expect_no_defects(*problems: str | None) -> None:
-    """Checks that report every defect they find at once, after the test's main assertions passed."""
-    found = [problem for problem in problems if problem]
-    assert found == [], "\n".join(found)
-
-
 def assert_released(world: PushWorld, tokens: list[str]) -> None:
     """Nothing claimed any more: every invoice back at 90 with no live lease, none at 92/93/97."""
     for token in tokens:
         invoice = world.status(token)
         assert invoice["status"] == 90, invoice
         assert invoice["lease_live"] is False, invoice
+
+
+# -- scenarios every SFTP server variant must pass (embedded and OpenSSH call the same ones) --------
+
+
+def check_delivered_without_posix_rename(world: PushWorld) -> None:
+    """The server refuses posix-rename: every file still arrives, and a taken name still gets a suffix."""
+    tokens = world.invoices(3)
+    day = today_utc()
+    taken = world.outbox / f"INV-0002-{day}.csv"
+    taken.write_bytes(b"already here")
+
+    assert run_ok(world) == summary_of(pushed=3)
+
+    assert world.statuses(tokens) == [100] * 3
+    assert outbox_names(world) == sorted(
+        [f"INV-0001-{day}.csv", f"INV-0002-{day}.csv", f"INV-0002-{day}-1.csv", f"INV-0003-{day}.csv"]
+    )
+    assert taken.read_bytes() == b"already here"
+    assert temp_files(world.outbox) == []
+
+
+def check_every_invoice_fails_with_the_denied_path(world: PushWorld, count: int) -> None:
+    """The server refuses the writes or the renames: each invoice 97 naming the remote path, nothing left behind."""
+    tokens = world.invoices(count)
+
+    assert run_ok(world) == summary_of(failed=count)
+
+    messages = [assert_failed(world, token, "denied")["failure_message"] for token in tokens]
+    assert all(world.config["remote_outbox"] in message for message in messages), messages
+    assert world.delivered() == [], "nothing may appear under a final name"
+    assert temp_files(world.outbox) == []  # the outbox and the journal's state folder

@@ -39,8 +39,9 @@ from tests.connectors.conftest import (
     PushWorld,
     assert_failed,
     assert_released,
+    check_delivered_without_posix_rename,
+    check_every_invoice_fails_with_the_denied_path,
     csv_row,
-    expect_no_defects,
     job_log,
     outbox_names,
     run_ok,
@@ -179,65 +180,27 @@ def test_a_name_taken_in_the_outbox_or_in_sent_gets_a_suffix_and_the_existing_fi
 def test_a_server_without_posix_rename_still_gets_every_file_and_collisions_still_get_suffixes(
     push_world: PushWorld,
 ) -> None:
-    world = push_world
-    world.server.posix_rename = False  # posix-rename@openssh.com answers "unsupported"
-    tokens = world.invoices(3)
-    day = today_utc()
-    taken = world.outbox / f"INV-0002-{day}.csv"
-    taken.write_bytes(b"already here")
-
-    assert run_ok(world) == summary_of(pushed=3)
-
-    assert world.statuses(tokens) == [100] * 3
-    assert outbox_names(world) == sorted(
-        [f"INV-0001-{day}.csv", f"INV-0002-{day}.csv", f"INV-0002-{day}-1.csv", f"INV-0003-{day}.csv"]
-    )
-    assert taken.read_bytes() == b"already here"
-    assert temp_files(world.outbox) == []
+    push_world.server.posix_rename = False  # posix-rename@openssh.com answers "unsupported"
+    check_delivered_without_posix_rename(push_world)
 
 
 # -- 4. renames denied -----------------------------------------------------------------------------
 
 
 def test_denied_renames_fail_every_invoice_with_a_reason_and_leave_no_file_at_all(push_world: PushWorld) -> None:
-    world = push_world
-    world.server.faults.deny_rename = True
-    tokens = world.invoices(3)
-
-    assert run_ok(world) == summary_of(failed=3)
-
-    messages = [assert_failed(world, token, "denied")["failure_message"] for token in tokens]
-    assert world.delivered() == [], "nothing may appear under a final name"
-    assert [p for p in temp_files(world.outbox) if p.parent == world.outbox] == []
-    leaked = temp_files(world.outbox)
-    expect_no_defects(
-        f"temporary journal records left in the state folder: {[str(p) for p in leaked]}" if leaked else None,
-        None
-        if all(OUTBOX in m for m in messages)
-        else f"the failure message does not say which remote file or folder was denied: {messages[0]!r}",
-    )
+    push_world.server.faults.deny_rename = True
+    check_every_invoice_fails_with_the_denied_path(push_world, 3)
 
 
 # -- 5. read-only target ---------------------------------------------------------------------------
 
 
 def test_a_read_only_server_fails_every_invoice_with_a_reason_and_nothing_is_written(push_world: PushWorld) -> None:
-    world = push_world
-    world.server.read_only = True
-    tokens = world.invoices(2)
-
-    assert run_ok(world) == summary_of(failed=2)
-
-    messages = [assert_failed(world, token, "denied")["failure_message"] for token in tokens]
-    assert list(world.outbox.iterdir()) == [world.sent]
-    assert list(world.sent.iterdir()) == []
-    assert world.server.stats.files_written == 0
-    assert world.server.stats.bytes_written == 0
-    expect_no_defects(
-        None
-        if all(OUTBOX in m for m in messages)
-        else f"the failure message does not say which remote file or folder was denied: {messages[0]!r}",
-    )
+    push_world.server.read_only = True
+    check_every_invoice_fails_with_the_denied_path(push_world, 2)
+    assert list(push_world.outbox.iterdir()) == [push_world.sent]  # nothing was written at all
+    assert push_world.server.stats.files_written == 0
+    assert push_world.server.stats.bytes_written == 0
 
 
 # -- 6. server down --------------------------------------------------------------------------------

@@ -33,10 +33,10 @@ from tests.connectors.conftest import (
     OUTBOX,
     RUN_TIMEOUT,
     PushWorld,
-    assert_failed,
     assert_released,
+    check_delivered_without_posix_rename,
+    check_every_invoice_fails_with_the_denied_path,
     csv_row,
-    expect_no_defects,
     outbox_names,
     run_ok,
     run_summary,
@@ -174,58 +174,21 @@ def test_names_taken_in_the_outbox_or_sent_get_a_suffix_and_existing_files_are_u
 def test_posix_rename_denied_still_delivers_and_never_overwrites(
     sandbox: SandboxServer, sshd_with: Callable[..., OpenSSHServer], tmp_path: Path
 ) -> None:
-    world = openssh_world(sandbox, sshd_with(*NO_POSIX_RENAME), tmp_path)
-    tokens = world.invoices(3)
-    day = today_utc()
-    taken = world.outbox / f"INV-0002-{day}.csv"
-    taken.write_bytes(b"already here")
-
-    assert run_ok(world) == summary_of(pushed=3)
-
-    assert world.statuses(tokens) == [100] * 3
-    assert outbox_names(world) == sorted(
-        [f"INV-0001-{day}.csv", f"INV-0002-{day}.csv", f"INV-0002-{day}-1.csv", f"INV-0003-{day}.csv"]
-    )
-    assert taken.read_bytes() == b"already here"
-    assert temp_files(world.outbox) == []
+    check_delivered_without_posix_rename(openssh_world(sandbox, sshd_with(*NO_POSIX_RENAME), tmp_path))
 
 
 def test_renames_denied_entirely_fail_every_invoice_with_a_reason_and_leave_nothing(
     sandbox: SandboxServer, sshd_with: Callable[..., OpenSSHServer], tmp_path: Path
 ) -> None:
-    world = openssh_world(sandbox, sshd_with(*NO_RENAME), tmp_path)
-    tokens = world.invoices(2)
-
-    assert run_ok(world) == summary_of(failed=2)
-
-    messages = [assert_failed(world, token, "denied")["failure_message"] for token in tokens]
-    assert world.delivered() == []
-    assert [p for p in temp_files(world.outbox) if p.parent == world.outbox] == []
-    leaked = temp_files(world.outbox)
-    expect_no_defects(
-        f"temporary journal records left in the state folder: {[str(p) for p in leaked]}" if leaked else None,
-        None
-        if all(world.remote_base in m for m in messages)
-        else f"the failure message does not say which remote file or folder was denied: {messages[0]!r}",
-    )
+    check_every_invoice_fails_with_the_denied_path(openssh_world(sandbox, sshd_with(*NO_RENAME), tmp_path), 2)
 
 
 def test_a_read_only_server_fails_every_invoice_with_a_reason_and_nothing_is_written(
     sandbox: SandboxServer, sshd_with: Callable[..., OpenSSHServer], tmp_path: Path
 ) -> None:
     world = openssh_world(sandbox, sshd_with(*READ_ONLY), tmp_path)
-    tokens = world.invoices(2)
-
-    assert run_ok(world) == summary_of(failed=2)
-
-    messages = [assert_failed(world, token, "denied")["failure_message"] for token in tokens]
-    assert list(world.outbox.iterdir()) == [world.sent]
-    assert list(world.sent.iterdir()) == []
-    expect_no_defects(
-        None
-        if all(world.remote_base in m for m in messages)
-        else f"the failure message does not say which remote file or folder was denied: {messages[0]!r}",
-    )
+    check_every_invoice_fails_with_the_denied_path(world, 2)
+    assert list(world.outbox.iterdir()) == [world.sent]  # nothing was written at all
 
 
 # -- host keys -----------------------------------------------------------------------------------------------
