@@ -9,9 +9,7 @@ once here, never per request.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import connexion
@@ -32,27 +30,18 @@ from nuntiq_sandbox._middleware import (
 )
 from nuntiq_sandbox._problems import install_error_handlers
 from nuntiq_sandbox._seed import SEEDS, seed_demo
+from nuntiq_sandbox._spec import ADMIN_SPEC, CUSTOMER_SPEC, snake_case, spec_dir
 from nuntiq_sandbox._store import Store
 from nuntiq_sandbox._validation import VALIDATOR_MAP
-from nuntiq_sandbox.handlers import AdminHandlers, DeltaHandlers, InvoiceHandlers, LifecycleHandlers
+from nuntiq_sandbox.handlers import (
+    AdminHandlers,
+    DeltaHandlers,
+    InvoiceHandlers,
+    LifecycleHandlers,
+    MasterDataHandlers,
+)
 
 __all__ = ["ADMIN_SPEC", "CUSTOMER_SPEC", "SandboxApp", "create_app", "snake_case", "spec_dir"]
-
-CUSTOMER_SPEC = "customer-api.yaml"
-ADMIN_SPEC = "sandbox-admin.yaml"
-
-
-def spec_dir() -> Path:
-    """The packaged copy of ``openapi/`` (in a wheel), else the repository's."""
-    packaged = Path(__file__).resolve().parent / "_openapi"
-    if (packaged / CUSTOMER_SPEC).is_file():
-        return packaged
-    return Path(__file__).resolve().parent.parent / "openapi"
-
-
-def snake_case(operation_id: str) -> str:
-    """``claimInvoices`` -> ``claim_invoices``."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", operation_id).lower()
 
 
 class HandlerResolver(Resolver):
@@ -118,7 +107,9 @@ def create_app(
         CUSTOMER_SPEC,
         base_path=API_BASE_PATH,
         name="customer",
-        resolver=HandlerResolver([InvoiceHandlers(store), LifecycleHandlers(store), DeltaHandlers(store)]),
+        resolver=HandlerResolver(
+            [InvoiceHandlers(store), LifecycleHandlers(store), DeltaHandlers(store), MasterDataHandlers(store)]
+        ),
     )
     app.add_api(
         ADMIN_SPEC, base_path=ADMIN_BASE_PATH, name="admin", resolver=HandlerResolver([AdminHandlers(store, faults)])

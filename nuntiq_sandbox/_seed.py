@@ -14,11 +14,13 @@ from decimal import Decimal
 from typing import Any
 
 from nuntiq_sandbox._constants import PERMISSIONS
+from nuntiq_sandbox._master_spec import customer_data_spec, master_objects
 from nuntiq_sandbox._store import Store, db_time
 from nuntiq_sandbox._tokens import generate_token, hash_token
-from nuntiq_sandbox.handlers.admin import create_tenant, create_token
+from nuntiq_sandbox.handlers.admin import create_customer_data_table, create_tenant, create_token
 from nuntiq_sandbox.handlers.invoices import insert_invoice
 from nuntiq_sandbox.handlers.lifecycle import record_message
+from nuntiq_sandbox.handlers.master_data import upsert_rows
 
 __all__ = ["DEMO_API_USER", "DEMO_CUSTOMER_NUMBER", "DEMO_INVOICE_TOKEN", "OTHER_INVOICE_TOKEN", "SEEDS", "seed_demo"]
 
@@ -179,6 +181,92 @@ def _demo_invoices(now: datetime) -> list[tuple[dict[str, Any], tuple[str, ...]]
     return invoices
 
 
+# A valid (mod-97) IBAN per demo supplier, in its own country.
+_IBANS = {
+    "SUP-100": "SE4550000000058398257466",
+    "SUP-200": "AT611904300234573201",
+    "SUP-300": "FI2112345600000785",
+    "SUP-400": "ES9121000418450200051332",
+}
+_COST_CENTERS = [
+    {"name": "code", "type": "string", "required": True, "max_length": 20},
+    {"name": "name", "type": "string", "required": True},
+    {"name": "budget", "type": "number"},
+    {"name": "active", "type": "boolean"},
+    {"name": "valid_from", "type": "date"},
+]
+
+
+def _seed_master_data(store: Store, tenant_id: str) -> None:
+    """Suppliers matching the invoices, an organization tree, two POs with lines, a cost-center table."""
+    suppliers = []
+    for code, (name, street, city, postal_code, country, vat) in _SUPPLIERS.items():
+        suppliers.append(
+            {
+                "supplier_code": code,
+                "name": name,
+                "vat_number": vat,
+                "country_code": country,
+                "currency_code": "EUR" if country != "SE" else "SEK",
+                "payment_terms_days": 30,
+                "active": True,
+                "locations": [{"location_code": "MAIN", "name": f"{name} (head office)", "country_code": country}],
+                "addresses": [
+                    {"address_type": "remit_to", "street": street, "city": city, "postal_code": postal_code,
+                     "country_code": country},
+                ],
+                "bank_accounts": [{"iban": _IBANS[code], "account_holder": name, "is_primary": True}],
+            }
+        )  # fmt: skip
+    organizations = [
+        {"org_code": "GROUP", "name": "Demo Customer Group", "active": True},
+        {"org_code": "EMEA", "name": "Demo Customer EMEA", "parent_org_code": "GROUP", "active": True,
+         "identifiers": [{"scheme": "VAT", "value": "FI87654321"}]},
+        {"org_code": "APAC", "name": "Demo Customer APAC", "parent_org_code": "GROUP", "active": True},
+        {"org_code": "EMEA-FI", "name": "Demo Customer Oy", "parent_org_code": "EMEA", "active": True,
+         "addresses": [{"address_type": "invoicing", "street": "Mannerheimintie 10", "city": "Helsinki",
+                        "postal_code": "00100", "country_code": "FI"}]},
+    ]  # fmt: skip
+    orders = [
+        {"po_number": "PO-2026-0001", "supplier_code": "SUP-100", "org_code": "EMEA-FI", "currency_code": "EUR",
+         "order_date": "2026-04-01", "status": "OPEN", "total_amount": 565.8},
+        {"po_number": "PO-2026-0002", "supplier_code": "SUP-300", "org_code": "EMEA-FI", "currency_code": "EUR",
+         "order_date": "2026-04-15", "status": "PARTIALLY_RECEIVED", "total_amount": 498.0},
+    ]  # fmt: skip
+    lines = [
+        {"po_number": "PO-2026-0001", "line_number": 1, "item_code": "PAPER-A4", "description": _LINE_ITEMS[0][0],
+         "quantity": 12, "unit_price": 24.9, "amount": 298.8, "uom": "BOX", "status": "OPEN"},
+        {"po_number": "PO-2026-0001", "line_number": 2, "item_code": "TONER-BK", "description": _LINE_ITEMS[1][0],
+         "quantity": 3, "unit_price": 89.0, "amount": 267.0, "uom": "EA", "status": "OPEN"},
+        {"po_number": "PO-2026-0002", "line_number": 1, "item_code": "CHAIR-ERG", "description": _LINE_ITEMS[3][0],
+         "quantity": 2, "unit_price": 249.0, "amount": 498.0, "uom": "EA", "status": "OPEN"},
+    ]  # fmt: skip
+    cost_centers = [
+        {"code": "CC-1000", "name": "Finance", "budget": 120000.0, "active": True, "valid_from": "2026-01-01"},
+        {"code": "CC-2000", "name": "IT", "budget": 250000.0, "active": True, "valid_from": "2026-01-01"},
+        {"code": "CC-3000", "name": "Facilities", "budget": 80000.0, "active": False, "valid_from": "2025-01-01"},
+    ]
+    definition = create_customer_data_table(
+        store,
+        tenant_id,
+        {"table_name": "cost_centers", "description": "Cost centers from the ERP", "columns": _COST_CENTERS,
+         "key_columns": ["code"]},
+    )  # fmt: skip
+    objects = master_objects()
+    now = db_time(store.now())
+    with store.transaction() as conn:
+        for spec, rows in [
+            (objects["suppliers"], suppliers),
+            (objects["organizations"], organizations),
+            (objects["purchase_orders"], orders),
+            (objects["purchase_order_lines"], lines),
+            (customer_data_spec(definition), cost_centers),
+        ]:
+            result = upsert_rows(conn, tenant_id, spec, list(rows), now)
+            if result["failed"]:
+                raise RuntimeError(f"demo seed: {spec.name} rows failed: {result['results']}")
+
+
 def seed_demo(store: Store, demo_token: str | None = None) -> str:
     """Load the demo data once per database; return the demo token (issued if new)."""
     token = demo_token or generate_token()
@@ -202,6 +290,7 @@ def seed_demo(store: Store, demo_token: str | None = None) -> str:
     )
     other = create_tenant(store, "Other Customer", "20000002", {})
     create_token(store, demo["tenant_id"], DEMO_API_USER, list(PERMISSIONS), token)
+    _seed_master_data(store, demo["tenant_id"])
     with store.transaction() as conn:
         for invoice, codes in _demo_invoices(now):
             invoice_id = insert_invoice(conn, store, demo["tenant_id"], invoice)

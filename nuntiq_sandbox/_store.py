@@ -122,6 +122,43 @@ CREATE TABLE IF NOT EXISTS delta_runs (
     finished_at TEXT
 );
 CREATE INDEX IF NOT EXISTS delta_runs_by_stream ON delta_runs (tenant_id, connector_name, stream_name, status);
+CREATE TABLE IF NOT EXISTS master_rows (
+    id INTEGER PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    object TEXT NOT NULL,
+    table_name TEXT NOT NULL,
+    row_key TEXT NOT NULL,
+    data_json TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS master_rows_by_key ON master_rows (tenant_id, object, table_name, row_key);
+CREATE TABLE IF NOT EXISTS full_loads (
+    load_id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    object TEXT NOT NULL,
+    table_name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    staged_rows INTEGER NOT NULL DEFAULT 0,
+    result_json TEXT,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    finished_at TEXT
+);
+CREATE INDEX IF NOT EXISTS full_loads_by_tenant ON full_loads (tenant_id, status, expires_at);
+CREATE TABLE IF NOT EXISTS full_load_rows (
+    load_id TEXT NOT NULL,
+    row_key TEXT NOT NULL,
+    data_json TEXT NOT NULL,
+    PRIMARY KEY (load_id, row_key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS customer_data_tables (
+    tenant_id TEXT NOT NULL,
+    table_name TEXT NOT NULL,
+    definition_json TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, table_name)
+);
 CREATE TABLE IF NOT EXISTS idempotency_keys (
     tenant_id TEXT NOT NULL,
     key TEXT NOT NULL,

@@ -39,6 +39,10 @@ def _merge_all_of(schema: Any, depth: int = 0) -> Any:
         return schema
     result = {key: value for key, value in schema.items() if key != "allOf"}
     members = schema.get("allOf")
+    if isinstance(members, list) and len(members) == 1 and isinstance(members[0], dict) and schema.get("nullable"):
+        # ``{allOf: [$ref], nullable: true}``: the spec's way to make a referenced enum nullable.
+        # jsonschema would check null against the member, which knows nothing of nullable.
+        return _merge_all_of({**members[0], **result}, depth + 1)
     if isinstance(members, list) and all(isinstance(member, dict) for member in members):
         merged_members = [_merge_all_of(member, depth + 1) for member in members]
         if all(member.get("type", "object") == "object" for member in merged_members):

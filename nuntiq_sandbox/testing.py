@@ -171,6 +171,30 @@ class SandboxAdmin:
         data = self._call("POST", "/invoices/batch", {"invoices": [dict(invoice) for invoice in invoices]})
         return list(data["invoice_tokens"])
 
+    def create_customer_data_table(
+        self,
+        tenant_id: str,
+        table_name: str,
+        columns: Iterable[Mapping[str, Any]],
+        key_columns: Iterable[str],
+        *,
+        description: str | None = None,
+    ) -> dict[str, Any]:
+        """Define a customer data table: columns are {name, type, required, max_length}."""
+        body = {
+            "table_name": table_name,
+            "description": description,
+            "columns": [dict(column) for column in columns],
+            "key_columns": list(key_columns),
+        }
+        return dict(self._call("POST", f"/tenants/{tenant_id}/customer-data-tables", body))
+
+    def set_user_activity(self, tenant_id: str, email: str, last_activity_at: str | datetime | None) -> dict[str, Any]:
+        """Set a user's server-side last activity (None: never active)."""
+        text = last_activity_at.isoformat() if isinstance(last_activity_at, datetime) else last_activity_at
+        body = {"tenant_id": tenant_id, "email": email, "last_activity_at": text}
+        return dict(self._call("POST", "/users/activity", body))
+
     def get_invoice(self, invoice_token: str) -> dict[str, Any]:
         return dict(self._call("GET", f"/invoices/{invoice_token}"))
 

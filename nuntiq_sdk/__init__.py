@@ -1,11 +1,13 @@
 """The Nuntiq connector SDK.
 
 The core lives in private modules (``_context``, ``_logging``, ``_http``,
-``_transport``, ``_exceptions``, ``_config``); this package re-exports their
+``_transport``, ``_exceptions``, ``_config``, ``_baseload``, ``_entity``); this package re-exports their
 public names once. ``tests/unit/test_exports.py`` guards the list.
 """
 
+from nuntiq_sdk._baseload import BaseLoad, FailedRow, FullLoadSummary, SaveResult
 from nuntiq_sdk._context import JobContext
+from nuntiq_sdk._entity import Entity, EntityList
 from nuntiq_sdk._exceptions import (
     AmbiguousReferenceError,
     APIConnectionError,
@@ -18,12 +20,18 @@ from nuntiq_sdk._exceptions import (
     ClarificationCodeRequiredError,
     ConfigError,
     ConflictError,
+    CustomerDataTableNotFoundError,
+    DeleteFilterRequiredError,
     DeltaRunActiveError,
     DeltaRunFinishedError,
     DeltaRunNotFoundError,
     DeltaStateNotFoundError,
     ExtReferenceRequiredError,
     FieldProblem,
+    FullLoadEmptyError,
+    FullLoadNotFoundError,
+    FullLoadNotStagingError,
+    FullLoadObjectMismatchError,
     IdempotencyKeyInUseError,
     IdempotencyKeyReusedError,
     InternalServerError,
@@ -59,16 +67,27 @@ __all__ = [
     "AttachmentNotFoundError",
     "AuthenticationError",
     "BadRequestError",
+    "BaseLoad",
     "ClarificationCodeRequiredError",
     "ConfigError",
     "ConflictError",
     "ConnectorLogger",
+    "CustomerDataTableNotFoundError",
+    "DeleteFilterRequiredError",
     "DeltaRunActiveError",
     "DeltaRunFinishedError",
     "DeltaRunNotFoundError",
     "DeltaStateNotFoundError",
+    "Entity",
+    "EntityList",
     "ExtReferenceRequiredError",
+    "FailedRow",
     "FieldProblem",
+    "FullLoadEmptyError",
+    "FullLoadNotFoundError",
+    "FullLoadNotStagingError",
+    "FullLoadObjectMismatchError",
+    "FullLoadSummary",
     "IdempotencyKeyInUseError",
     "IdempotencyKeyReusedError",
     "InternalServerError",
@@ -89,6 +108,7 @@ __all__ = [
     "RateLimitError",
     "RequestValidationError",
     "RetryTransport",
+    "SaveResult",
     "TerminalStateError",
     "UnprocessableEntityError",
     "ValidationError",

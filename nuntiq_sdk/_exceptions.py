@@ -17,14 +17,17 @@
         │   ├── AmbiguousReferenceError           AMBIGUOUS_REFERENCE (.match_count)
         │   ├── ExtReferenceRequiredError         EXT_REFERENCE_REQUIRED
         │   ├── OccurredAtOutOfRangeError         OCCURRED_AT_OUT_OF_RANGE
-        │   └── InvalidCursorError                INVALID_CURSOR
+        │   ├── InvalidCursorError                INVALID_CURSOR
+        │   └── DeleteFilterRequiredError         DELETE_FILTER_REQUIRED
         ├── AuthenticationError            401    the token is missing, unknown or revoked
         ├── PermissionDeniedError          403    the token lacks a permission
         ├── NotFoundError                  404    no such object in this tenant
         │   ├── InvoiceNotFoundError              INVOICE_NOT_FOUND
         │   ├── AttachmentNotFoundError           ATTACHMENT_NOT_FOUND
         │   ├── DeltaRunNotFoundError             DELTA_RUN_NOT_FOUND
-        │   └── DeltaStateNotFoundError           DELTA_STATE_NOT_FOUND
+        │   ├── DeltaStateNotFoundError           DELTA_STATE_NOT_FOUND
+        │   ├── FullLoadNotFoundError             FULL_LOAD_NOT_FOUND
+        │   └── CustomerDataTableNotFoundError    CUSTOMER_DATA_TABLE_NOT_FOUND
         ├── ConflictError                  409    the object's state refuses the request
         │   ├── LifecycleTransitionError          LIFECYCLE_TRANSITION_INVALID (.valid_next_codes, .current_code)
         │   ├── TerminalStateError                TERMINAL_STATE (.current_code)
@@ -33,10 +36,13 @@
         │   ├── LeaseMismatchError                LEASE_MISMATCH
         │   ├── DeltaRunActiveError               DELTA_RUN_ACTIVE
         │   ├── DeltaRunFinishedError             DELTA_RUN_FINISHED
-        │   └── IdempotencyKeyInUseError          IDEMPOTENCY_KEY_IN_USE
+        │   ├── IdempotencyKeyInUseError          IDEMPOTENCY_KEY_IN_USE
+        │   ├── FullLoadNotStagingError           FULL_LOAD_NOT_STAGING
+        │   └── FullLoadObjectMismatchError       FULL_LOAD_OBJECT_MISMATCH
         ├── UnprocessableEntityError       422
         │   ├── InvoiceNotReadyError              INVOICE_NOT_READY (.current_status)
-        │   └── IdempotencyKeyReusedError         IDEMPOTENCY_KEY_REUSED
+        │   ├── IdempotencyKeyReusedError         IDEMPOTENCY_KEY_REUSED
+        │   └── FullLoadEmptyError                FULL_LOAD_EMPTY
         ├── RateLimitError                 429    already retried; slow down (.retry_after)
         └── InternalServerError            5xx    already retried; run again later
 
@@ -75,12 +81,18 @@ __all__ = [
     "ClarificationCodeRequiredError",
     "ConfigError",
     "ConflictError",
+    "CustomerDataTableNotFoundError",
+    "DeleteFilterRequiredError",
     "DeltaRunActiveError",
     "DeltaRunFinishedError",
     "DeltaRunNotFoundError",
     "DeltaStateNotFoundError",
     "ExtReferenceRequiredError",
     "FieldProblem",
+    "FullLoadEmptyError",
+    "FullLoadNotFoundError",
+    "FullLoadNotStagingError",
+    "FullLoadObjectMismatchError",
     "IdempotencyKeyInUseError",
     "IdempotencyKeyReusedError",
     "InternalServerError",
@@ -402,6 +414,12 @@ class InvalidCursorError(BadRequestError):
     CODE = "INVALID_CURSOR"
 
 
+class DeleteFilterRequiredError(BadRequestError):
+    """A delete with no filter; pass ``all=True`` to delete every row."""
+
+    CODE = "DELETE_FILTER_REQUIRED"
+
+
 # 404
 
 
@@ -419,6 +437,14 @@ class DeltaRunNotFoundError(NotFoundError):
 
 class DeltaStateNotFoundError(NotFoundError):
     CODE = "DELTA_STATE_NOT_FOUND"
+
+
+class FullLoadNotFoundError(NotFoundError):
+    CODE = "FULL_LOAD_NOT_FOUND"
+
+
+class CustomerDataTableNotFoundError(NotFoundError):
+    CODE = "CUSTOMER_DATA_TABLE_NOT_FOUND"
 
 
 # 409
@@ -490,6 +516,18 @@ class IdempotencyKeyInUseError(ConflictError):
     CODE = "IDEMPOTENCY_KEY_IN_USE"
 
 
+class FullLoadNotStagingError(ConflictError):
+    """The full load was already committed, aborted or expired."""
+
+    CODE = "FULL_LOAD_NOT_STAGING"
+
+
+class FullLoadObjectMismatchError(ConflictError):
+    """Rows of one object were staged into a full load opened for another."""
+
+    CODE = "FULL_LOAD_OBJECT_MISMATCH"
+
+
 # 422
 
 
@@ -503,6 +541,12 @@ class IdempotencyKeyReusedError(UnprocessableEntityError):
     """The Idempotency-Key was used before with a different body."""
 
     CODE = "IDEMPOTENCY_KEY_REUSED"
+
+
+class FullLoadEmptyError(UnprocessableEntityError):
+    """A commit with nothing staged, without ``allow_empty``."""
+
+    CODE = "FULL_LOAD_EMPTY"
 
 
 _STATUS_CLASSES: Mapping[int, type[APIStatusError]] = {
@@ -530,10 +574,13 @@ _CODE_CLASSES: Mapping[str, type[APIStatusError]] = {
         ExtReferenceRequiredError,
         OccurredAtOutOfRangeError,
         InvalidCursorError,
+        DeleteFilterRequiredError,
         InvoiceNotFoundError,
         AttachmentNotFoundError,
         DeltaRunNotFoundError,
         DeltaStateNotFoundError,
+        FullLoadNotFoundError,
+        CustomerDataTableNotFoundError,
         LifecycleTransitionError,
         TerminalStateError,
         InvoiceStateError,
@@ -542,8 +589,11 @@ _CODE_CLASSES: Mapping[str, type[APIStatusError]] = {
         DeltaRunActiveError,
         DeltaRunFinishedError,
         IdempotencyKeyInUseError,
+        FullLoadNotStagingError,
+        FullLoadObjectMismatchError,
         InvoiceNotReadyError,
         IdempotencyKeyReusedError,
+        FullLoadEmptyError,
     )
     if cls.CODE is not None
 }

@@ -4,9 +4,22 @@
 from .acknowledge_request import AcknowledgeRequest
 from .address import Address
 from .attachment import Attachment
+from .bank_account import BankAccount
 from .claim_request import ClaimRequest
 from .claim_response import ClaimResponse
 from .claim_state import ClaimState
+from .customer_data_column import CustomerDataColumn
+from .customer_data_column_type import CustomerDataColumnType
+from .customer_data_filter import CustomerDataFilter
+from .customer_data_filter_where import CustomerDataFilterWhere
+from .customer_data_row import CustomerDataRow
+from .customer_data_row_page import CustomerDataRowPage
+from .customer_data_rows import CustomerDataRows
+from .customer_data_table import CustomerDataTable
+from .customer_data_table_list import CustomerDataTableList
+from .deactivate_inactive_request import DeactivateInactiveRequest
+from .deactivate_inactive_result import DeactivateInactiveResult
+from .delete_result import DeleteResult
 from .delta_run import DeltaRun
 from .delta_run_complete import DeltaRunComplete
 from .delta_run_complete_metadata import DeltaRunCompleteMetadata
@@ -16,6 +29,12 @@ from .delta_run_start import DeltaRunStart
 from .delta_run_status import DeltaRunStatus
 from .delta_state import DeltaState
 from .field_error import FieldError
+from .full_load import FullLoad
+from .full_load_commit import FullLoadCommit
+from .full_load_object import FullLoadObject
+from .full_load_result import FullLoadResult
+from .full_load_start import FullLoadStart
+from .full_load_status import FullLoadStatus
 from .integration_result_request import IntegrationResultRequest
 from .invoice import Invoice
 from .invoice_fields import InvoiceFields
@@ -38,17 +57,74 @@ from .lifecycle_message_page import LifecycleMessagePage
 from .lifecycle_message_source import LifecycleMessageSource
 from .lifecycle_message_write_response import LifecycleMessageWriteResponse
 from .list_invoice_lifecycle_messages_tier import ListInvoiceLifecycleMessagesTier
+from .org_identifier import OrgIdentifier
+from .org_identifier_scheme import OrgIdentifierScheme
+from .organization import Organization
+from .organization_filter import OrganizationFilter
+from .organization_page import OrganizationPage
+from .organization_rows import OrganizationRows
+from .payment import Payment
+from .payment_filter import PaymentFilter
+from .payment_line import PaymentLine
+from .payment_method import PaymentMethod
+from .payment_page import PaymentPage
+from .payment_rows import PaymentRows
 from .poll_lifecycle_messages_tier import PollLifecycleMessagesTier
+from .postal_address import PostalAddress
+from .postal_address_address_type import PostalAddressAddressType
 from .problem import Problem
+from .purchase_order import PurchaseOrder
+from .purchase_order_filter import PurchaseOrderFilter
+from .purchase_order_line import PurchaseOrderLine
+from .purchase_order_line_filter import PurchaseOrderLineFilter
+from .purchase_order_line_page import PurchaseOrderLinePage
+from .purchase_order_line_rows import PurchaseOrderLineRows
+from .purchase_order_line_status import PurchaseOrderLineStatus
+from .purchase_order_page import PurchaseOrderPage
+from .purchase_order_rows import PurchaseOrderRows
+from .purchase_order_status import PurchaseOrderStatus
+from .receipt import Receipt
+from .receipt_filter import ReceiptFilter
+from .receipt_line import ReceiptLine
+from .receipt_page import ReceiptPage
+from .receipt_rows import ReceiptRows
 from .reference_type import ReferenceType
+from .row_result import RowResult
+from .row_result_key import RowResultKey
+from .supplier import Supplier
+from .supplier_filter import SupplierFilter
+from .supplier_location import SupplierLocation
+from .supplier_page import SupplierPage
+from .supplier_rows import SupplierRows
+from .upsert_outcome import UpsertOutcome
+from .upsert_result import UpsertResult
+from .user import User
+from .user_filter import UserFilter
+from .user_kind import UserKind
+from .user_page import UserPage
+from .user_role import UserRole
+from .user_rows import UserRows
 
 __all__ = (
     "AcknowledgeRequest",
     "Address",
     "Attachment",
+    "BankAccount",
     "ClaimRequest",
     "ClaimResponse",
     "ClaimState",
+    "CustomerDataColumn",
+    "CustomerDataColumnType",
+    "CustomerDataFilter",
+    "CustomerDataFilterWhere",
+    "CustomerDataRow",
+    "CustomerDataRowPage",
+    "CustomerDataRows",
+    "CustomerDataTable",
+    "CustomerDataTableList",
+    "DeactivateInactiveRequest",
+    "DeactivateInactiveResult",
+    "DeleteResult",
     "DeltaRun",
     "DeltaRunComplete",
     "DeltaRunCompleteMetadata",
@@ -58,6 +134,12 @@ __all__ = (
     "DeltaRunStatus",
     "DeltaState",
     "FieldError",
+    "FullLoad",
+    "FullLoadCommit",
+    "FullLoadObject",
+    "FullLoadResult",
+    "FullLoadStart",
+    "FullLoadStatus",
     "IntegrationResultRequest",
     "Invoice",
     "InvoiceFields",
@@ -80,7 +162,51 @@ __all__ = (
     "LifecycleMessageSource",
     "LifecycleMessageWriteResponse",
     "ListInvoiceLifecycleMessagesTier",
+    "OrgIdentifier",
+    "OrgIdentifierScheme",
+    "Organization",
+    "OrganizationFilter",
+    "OrganizationPage",
+    "OrganizationRows",
+    "Payment",
+    "PaymentFilter",
+    "PaymentLine",
+    "PaymentMethod",
+    "PaymentPage",
+    "PaymentRows",
     "PollLifecycleMessagesTier",
+    "PostalAddress",
+    "PostalAddressAddressType",
     "Problem",
+    "PurchaseOrder",
+    "PurchaseOrderFilter",
+    "PurchaseOrderLine",
+    "PurchaseOrderLineFilter",
+    "PurchaseOrderLinePage",
+    "PurchaseOrderLineRows",
+    "PurchaseOrderLineStatus",
+    "PurchaseOrderPage",
+    "PurchaseOrderRows",
+    "PurchaseOrderStatus",
+    "Receipt",
+    "ReceiptFilter",
+    "ReceiptLine",
+    "ReceiptPage",
+    "ReceiptRows",
     "ReferenceType",
+    "RowResult",
+    "RowResultKey",
+    "Supplier",
+    "SupplierFilter",
+    "SupplierLocation",
+    "SupplierPage",
+    "SupplierRows",
+    "UpsertOutcome",
+    "UpsertResult",
+    "User",
+    "UserFilter",
+    "UserKind",
+    "UserPage",
+    "UserRole",
+    "UserRows",
 )

@@ -21,9 +21,10 @@ from nuntiq_sandbox._tokens import generate_token, hash_token
 from nuntiq_sandbox.handlers._common import dumps, json_response, new_id, not_found
 from nuntiq_sandbox.handlers.invoices import insert_invoice, invoice_json, load_invoice
 from nuntiq_sandbox.handlers.lifecycle import message_json, record_message
+from nuntiq_sandbox.handlers.master_data import public_user, row_key
 from nuntiq_sdk.catalog import CATALOG
 
-__all__ = ["AdminHandlers", "create_tenant", "create_token"]
+__all__ = ["AdminHandlers", "create_customer_data_table", "create_tenant", "create_token"]
 
 _CONFIG_KEYS = ("note_required_codes", "clarification_code_required_codes")
 
@@ -91,6 +92,51 @@ def create_token(
     return {"token": token, **record}
 
 
+def create_customer_data_table(store: Store, tenant_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Define a tenant's customer data table; returns the definition as the Customer API lists it."""
+    columns = [
+        {
+            "name": column["name"],
+            "type": column["type"],
+            "required": bool(column.get("required", False)),
+            "max_length": column.get("max_length"),
+        }
+        for column in body["columns"]
+    ]
+    names = [column["name"] for column in columns]
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            raise validation_problem(f"columns[{index}].name", f"{name!r} is defined twice")
+    keys = list(body["key_columns"])
+    for index, key in enumerate(keys):
+        if key not in names:
+            raise validation_problem(f"key_columns[{index}]", f"{key!r} is not one of the columns")
+    for column in columns:
+        if column["name"] in keys:
+            column["required"] = True
+    definition = {
+        "table_name": body["table_name"],
+        "description": body.get("description"),
+        "columns": columns,
+        "key_columns": keys,
+    }
+    with store.transaction() as conn:
+        if conn.execute("SELECT 1 FROM tenants WHERE id = ?", (tenant_id,)).fetchone() is None:
+            raise not_found("TENANT_NOT_FOUND", f"Tenant {tenant_id!r}")
+        exists = conn.execute(
+            "SELECT 1 FROM customer_data_tables WHERE tenant_id = ? AND table_name = ?", (tenant_id, body["table_name"])
+        ).fetchone()
+        if exists:
+            raise ApiProblem(
+                409, "CUSTOMER_DATA_TABLE_EXISTS", f"Tenant {tenant_id!r} already has a table {body['table_name']!r}."
+            )
+        conn.execute(
+            "INSERT INTO customer_data_tables (tenant_id, table_name, definition_json, created_at) VALUES (?, ?, ?, ?)",
+            (tenant_id, body["table_name"], dumps(definition), db_time(store.now())),
+        )
+    return definition
+
+
 class AdminHandlers:
     """operationIds of ``openapi/sandbox-admin.yaml``."""
 
@@ -131,6 +177,29 @@ class AdminHandlers:
                 invoice_id = insert_invoice(conn, self.store, item["tenant_id"], item)
                 tokens.append(conn.execute("SELECT token FROM invoices WHERE id = ?", (invoice_id,)).fetchone()[0])
         return json_response({"count": len(tokens), "invoice_tokens": tokens}, 201)
+
+    def create_customer_data_table(self, tenant_id: str, body: dict[str, Any]) -> Response:
+        definition = create_customer_data_table(self.store, tenant_id, body)
+        return json_response(definition, 201)
+
+    def set_user_activity(self, body: dict[str, Any]) -> Response:
+        text = body.get("last_activity_at")
+        instant = None if text is None else parse_instant(str(text))
+        if text is not None and instant is None:
+            raise validation_problem("last_activity_at", "must be an ISO-8601 instant with an offset")
+        with self.store.transaction() as conn:
+            self._tenant_exists(conn, body["tenant_id"])
+            row = conn.execute(
+                "SELECT id, data_json, created_at, updated_at FROM master_rows WHERE tenant_id = ? AND object = 'users'"
+                " AND table_name = '' AND row_key = ?",
+                (body["tenant_id"], row_key([body["email"]])),
+            ).fetchone()
+            if row is None:
+                raise not_found("USER_NOT_FOUND", f"User {body['email']!r}")
+            doc = json.loads(row["data_json"])
+            doc["last_activity_at"] = None if instant is None else db_time(instant)
+            conn.execute("UPDATE master_rows SET data_json = ? WHERE id = ?", (dumps(doc), row["id"]))
+        return json_response(public_user(doc, row["created_at"], row["updated_at"]))
 
     def get_invoice(self, invoice_token: str) -> Response:
         with self.store.transaction() as conn:

@@ -37,7 +37,12 @@ def run_example(name: str, demo: tuple[SandboxServer, str], work_dir: Path) -> s
 
 
 def test_every_example_is_tested() -> None:
-    assert {p.name for p in EXAMPLES.glob("*.py")} == {"lifecycle_message.py", "invoice.py", "delta.py"}
+    assert {p.name for p in EXAMPLES.glob("*.py")} == {
+        "lifecycle_message.py",
+        "invoice.py",
+        "delta.py",
+        *MASTER_DATA_EXAMPLES,
+    }
 
 
 def test_lifecycle_message_examples_run_as_written_and_rerun_idempotently(
@@ -64,3 +69,28 @@ def test_delta_example_advances_its_cursor(demo: tuple[SandboxServer, str], tmp_
     second = run_example("delta.py", demo, tmp_path)
     assert "previous cursor None" not in second
     assert "stored cursor: 20" in second
+
+
+MASTER_DATA_EXAMPLES = {
+    "supplier.py": "third save, nothing changed: 0 requests",
+    "organization.py": "children of EX-EMEA: ['EX-EMEA-NL']",
+    "purchase_order.py": "open lines: [1, 2]",
+    "receipt.py": "failed:",
+    "payment.py": "payments:",
+    "user.py": "would deactivate:",
+    "customer_data_table.py": "tables:",
+}
+
+
+def _serves_master_data(server: SandboxServer) -> bool:
+    import httpx
+
+    return httpx.get(server.api_url + "/suppliers").status_code != 404
+
+
+@pytest.mark.parametrize("name", sorted(MASTER_DATA_EXAMPLES))
+def test_master_data_examples_run_as_written(name: str, demo: tuple[SandboxServer, str], tmp_path: Path) -> None:
+    if not _serves_master_data(demo[0]):
+        pytest.skip("the sandbox does not serve master data yet")
+    output = run_example(name, demo, tmp_path)
+    assert MASTER_DATA_EXAMPLES[name] in output

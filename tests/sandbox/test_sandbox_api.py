@@ -14,7 +14,7 @@ from sandbox_helpers import Api, problem
 from nuntiq_sandbox import PERMISSIONS, spec_dir
 from nuntiq_sandbox._app import snake_case
 from nuntiq_sandbox._constants import OPERATION_PERMISSIONS
-from nuntiq_sandbox.handlers import DeltaHandlers, InvoiceHandlers, LifecycleHandlers
+from nuntiq_sandbox.handlers import DeltaHandlers, InvoiceHandlers, LifecycleHandlers, MasterDataHandlers
 from nuntiq_sandbox.testing import SandboxServer
 
 pytestmark = pytest.mark.live
@@ -45,6 +45,31 @@ OPERATIONS: list[tuple[str, str, str, Any]] = [
     ("POST", "/delta-runs/run_1/complete", "DELTA_STATE", {}),
     ("POST", "/delta-runs/run_1/fail", "DELTA_STATE", {}),
     ("GET", "/delta-state/c/s", "DELTA_STATE", None),
+    *[
+        operation
+        for path, write in [
+            ("/suppliers", "MASTER_DATA_WRITE"),
+            ("/organizations", "MASTER_DATA_WRITE"),
+            ("/purchase-orders", "MASTER_DATA_WRITE"),
+            ("/purchase-order-lines", "MASTER_DATA_WRITE"),
+            ("/receipts", "MASTER_DATA_WRITE"),
+            ("/payments", "MASTER_DATA_WRITE"),
+            ("/users", "USER_ADMIN"),
+            ("/customer-data-tables/t/rows", "MASTER_DATA_WRITE"),
+        ]
+        for operation in [
+            ("GET", path, "USER_ADMIN" if path == "/users" else "MASTER_DATA_READ", None),
+            ("POST", f"{path}/upsert", write, {"rows": [{}]}),
+            ("POST", f"{path}/delete", write, {"all": True}),
+            ("POST", f"{path.removesuffix('/rows')}/full-loads/fl_1/rows", write, {"rows": [{}]}),
+        ]
+    ],
+    ("POST", "/users/deactivate-inactive", "USER_ADMIN", {"inactive_days": 30}),
+    ("GET", "/customer-data-tables", "MASTER_DATA_READ", None),
+    ("POST", "/full-loads", "MASTER_DATA_WRITE", {"object": "suppliers"}),
+    ("GET", "/full-loads/fl_1", "MASTER_DATA_WRITE", None),
+    ("DELETE", "/full-loads/fl_1", "MASTER_DATA_WRITE", None),
+    ("POST", "/full-loads/fl_1/commit", "MASTER_DATA_WRITE", {}),
 ]
 
 
@@ -62,7 +87,9 @@ def test_every_spec_operation_has_a_handler_and_a_permission_rule() -> None:
     assert set(operations) == set(OPERATION_PERMISSIONS)
     for operation_id in operations:
         name = snake_case(operation_id)
-        assert any(hasattr(cls, name) for cls in (InvoiceHandlers, LifecycleHandlers, DeltaHandlers)), operation_id
+        assert any(
+            hasattr(cls, name) for cls in (InvoiceHandlers, LifecycleHandlers, DeltaHandlers, MasterDataHandlers)
+        ), operation_id
     assert {permission for permission in OPERATION_PERMISSIONS.values() if permission} <= set(PERMISSIONS)
 
 

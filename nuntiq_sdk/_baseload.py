@@ -1,0 +1,489 @@
+"""BaseLoad: list, search, create, update and bulk-delete one master-data object.
+
+Every per-object Load is a short declaration over this class: its operation
+modules of the generated client and the name of its full-load object::
+
+    class SupplierLoad(BaseLoad):
+        full_load_object = "suppliers"
+        list_operation = list_suppliers
+        upsert_operation = upsert_suppliers
+        delete_operation = delete_suppliers
+        stage_operation = stage_supplier_rows
+
+Everything else is read from the spec: the entity schema (the items of the
+upsert body's ``rows``), its fields, natural key and constraints, the filter
+names of ``search`` (the list operation's query parameters) and of
+``delete_where`` (the delete body's schema), the batch size (``maxItems``).
+
+- ``get_all()`` / ``search(**filters)``: lazy, auto-paginated iterators of clean
+  entities, which the Load then tracks.
+- ``new(**values)``: a new entity, tracked.
+- ``save_all()``: validates every dirty entity (one ``ValidationError`` naming
+  each bad row by its key, nothing sent), then upserts key + changed fields in
+  batches; ``save_all(full_load=True)`` stages every entity, complete, into a
+  full load and commits it (aborting it on any error before the commit), so the
+  table is replaced whole or not at all.
+- ``delete_where(**filters)``: deletes matching rows; no filter needs ``all=True``.
+
+Request bodies are built from the entities' dicts and handed to the generated
+endpoint functions as they are (``_JSONBody``), so a 50,000-row save does not
+build and unbuild 50,000 attrs models; the request still goes through the
+generated endpoint and the SDK's transport (retries, idempotency keys).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import enum
+import inspect
+import json
+import typing
+from collections.abc import Iterator, Mapping
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast, overload
+
+import attrs
+
+from generated_client.api.full_loads import abort_full_load, commit_full_load, start_full_load
+from generated_client.models import FullLoadCommit, FullLoadObject, FullLoadStart, UpsertResult
+from generated_client.types import UNSET, Unset
+from nuntiq_sdk._entity import Entity, EntityMeta, entity_meta
+from nuntiq_sdk._exceptions import APIResponseError, FieldProblem, NuntiqError, ValidationError
+from nuntiq_sdk._http import call, send
+from nuntiq_sdk._spec import customer_api_spec, resolve, spec_cache
+from nuntiq_sdk._validation import RequestSchema, check_parameter, parameter_schema
+
+if TYPE_CHECKING:
+    from nuntiq_sdk._context import JobContext
+
+__all__ = ["BaseLoad", "FailedRow", "FullLoadSummary", "SaveResult"]
+
+# Query parameters that are paging, not filters.
+_PAGING = frozenset({"limit", "cursor"})
+
+
+@attrs.frozen
+class FailedRow:
+    """A row the server refused: its key, the server's reasons and the entity (still dirty)."""
+
+    key: dict[str, Any]
+    errors: tuple[tuple[str, str], ...]
+    entity: Entity = attrs.field(repr=False, eq=False)
+
+    def __str__(self) -> str:
+        reasons = "; ".join(f"{field}: {message}" if field else message for field, message in self.errors)
+        return f"{self.key}: {reasons or 'failed'}"
+
+
+@attrs.frozen
+class SaveResult:
+    """What an incremental ``save_all()`` did, row by row, in request order.
+
+    ``created``, ``updated`` and ``unchanged`` hold the natural keys of the rows
+    (e.g. ``{"supplier_code": "SUP-100"}``); ``failed`` the refused rows with
+    the server's per-row errors. Failed rows stay dirty for the next save.
+    """
+
+    created: list[dict[str, Any]] = attrs.Factory(list)
+    updated: list[dict[str, Any]] = attrs.Factory(list)
+    unchanged: list[dict[str, Any]] = attrs.Factory(list)
+    failed: list[FailedRow] = attrs.Factory(list)
+    requests: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def __str__(self) -> str:
+        return (
+            f"{len(self.created)} created, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged, {len(self.failed)} failed"
+        )
+
+
+@attrs.frozen
+class FullLoadSummary:
+    """What ``save_all(full_load=True)`` did: the committed load's counts."""
+
+    load_id: str
+    staged_rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    deleted: int
+    requests: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"full load {self.load_id}: {self.staged_rows} staged, {self.inserted} inserted, "
+            f"{self.updated} updated, {self.unchanged} unchanged, {self.deleted} deleted"
+        )
+
+
+class _JSONBody:
+    """A request body already in JSON form, for a generated endpoint's ``body`` (it calls ``to_dict()``)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._data
+
+
+def _operation_id(module: ModuleType) -> str:
+    head, *rest = module.__name__.rsplit(".", 1)[-1].split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+@spec_cache
+def _operation(operation_id: str) -> dict[str, Any]:
+    for path_item in customer_api_spec()["paths"].values():
+        for operation in path_item.values():
+            if isinstance(operation, dict) and operation.get("operationId") == operation_id:
+                return operation
+    raise LookupError(f"the spec has no operation {operation_id!r}")
+
+
+def _body_schema_name(operation_id: str) -> str:
+    ref: str = _operation(operation_id)["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    return ref.rsplit("/", 1)[-1]
+
+
+@attrs.frozen
+class _LoadShape:
+    """What a Load reads from the spec, once (until the spec is swapped)."""
+
+    meta: EntityMeta
+    filters: tuple[str, ...]  # search(): the list operation's query parameters
+    path_params: tuple[str, ...]
+    enum_filters: Mapping[str, type[enum.Enum]]
+    delete_schema: RequestSchema
+    max_batch: int
+    max_page: int
+
+
+@spec_cache
+def _shape_of(load_class: type[BaseLoad]) -> _LoadShape:
+    list_id = _operation_id(load_class.list_operation)
+    parameters = [resolve(p) for p in _operation(list_id).get("parameters", [])]
+    filters = tuple(p["name"] for p in parameters if p["in"] == "query" and p["name"] not in _PAGING)
+    path_params = tuple(p["name"] for p in parameters if p["in"] == "path")
+    signature = inspect.signature(load_class.list_operation.sync_detailed)
+    enum_filters: dict[str, type[enum.Enum]] = {}
+    for name in filters:
+        annotation = signature.parameters[name].annotation if name in signature.parameters else None
+        for option in typing.get_args(annotation):
+            if isinstance(option, type) and issubclass(option, enum.Enum):
+                enum_filters[name] = option
+    rows_name = _body_schema_name(_operation_id(load_class.upsert_operation))
+    rows_schema = resolve(customer_api_spec()["components"]["schemas"][rows_name])
+    max_batch = int(rows_schema["properties"]["rows"].get("maxItems", 1000))
+    return _LoadShape(
+        meta=load_class._entity_meta(),
+        filters=filters,
+        path_params=path_params,
+        enum_filters=enum_filters,
+        delete_schema=RequestSchema.of(_body_schema_name(_operation_id(load_class.delete_operation))),
+        max_batch=max_batch,
+        max_page=int(parameter_schema(list_id, "limit").get("maximum", 200)),
+    )
+
+
+def _chunks(rows: list[Any], size: int) -> Iterator[tuple[int, list[Any]]]:
+    for start in range(0, len(rows), size):
+        yield start, rows[start : start + size]
+
+
+class BaseLoad:
+    """List, search, create, update and bulk-delete the rows of one master-data object."""
+
+    full_load_object: ClassVar[str]
+    list_operation: ModuleType
+    upsert_operation: ModuleType
+    delete_operation: ModuleType
+    stage_operation: ModuleType
+
+    def __init__(self, context: JobContext, *, batch_size: int | None = None) -> None:
+        self.context = context
+        self._entities: list[Entity] = []
+        self.batch_size = batch_size
+
+    # --- what the spec says about this object ----------------------------------
+
+    @classmethod
+    def _entity_meta(cls) -> EntityMeta:
+        rows = _body_schema_name(_operation_id(cls.upsert_operation))
+        ref: str = customer_api_spec()["components"]["schemas"][rows]["properties"]["rows"]["items"]["$ref"]
+        return entity_meta(ref.rsplit("/", 1)[-1])
+
+    def _shape(self) -> _LoadShape:
+        return _shape_of(type(self))
+
+    @property
+    def meta(self) -> EntityMeta:
+        return self._shape().meta
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The entity's field names, as the spec lists them."""
+        return tuple(sorted(self.meta.fields))
+
+    def _path_args(self) -> tuple[Any, ...]:
+        """Positional path arguments of every operation (a customer data table's name)."""
+        return ()
+
+    # --- building and reading -------------------------------------------------
+
+    def new(self, **values: Any) -> Entity:
+        """A new entity with these fields set; the Load saves it with the next ``save_all()``."""
+        entity = self.meta.entity_class(**values)
+        self._entities.append(entity)
+        return entity
+
+    def add(self, entity: Entity) -> Entity:
+        """Track an entity built elsewhere (e.g. by another Load of the same object)."""
+        if entity._meta is not self.meta:
+            raise TypeError(f"expected a {self.meta.name}, got a {entity._meta.name}")
+        self._entities.append(entity)
+        return entity
+
+    def __iter__(self) -> Iterator[Entity]:
+        """The entities this Load tracks (built with ``new()`` or read)."""
+        return iter(list(self._entities))
+
+    def __len__(self) -> int:
+        return len(self._entities)
+
+    def get_all(self) -> Iterator[Entity]:
+        """Every row, page by page, as clean entities (which this Load then tracks)."""
+        return self.search()
+
+    def search(self, **filters: Any) -> Iterator[Entity]:
+        """The rows matching every filter (names: the list operation's query parameters).
+
+        Filters are checked when this is called, before any request; an unknown
+        name raises ``ValueError`` naming it.
+        """
+        shape = self._shape()
+        problems: list[FieldProblem] = []
+        list_id = _operation_id(self.list_operation)
+        arguments: dict[str, Any] = {}
+        for name, value in filters.items():
+            if name not in shape.filters:
+                close = difflib.get_close_matches(name, shape.filters, n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"filters are {', '.join(shape.filters)}"
+                problems.append(FieldProblem(name, None, f"is not a filter of {list_id}; {hint}"))
+                continue
+            if value is None:
+                continue
+            problem = check_parameter(list_id, name, value.value if isinstance(value, enum.Enum) else value)
+            if problem is not None:
+                problems.append(problem)
+                continue
+            enum_class = shape.enum_filters.get(name)
+            arguments[name] = enum_class(value) if enum_class is not None else value
+        if problems:
+            raise ValidationError(problems)
+        return self._pages(arguments, shape.max_page)
+
+    def _pages(self, arguments: Mapping[str, Any], page_size: int) -> Iterator[Entity]:
+        entity_class = self.meta.entity_class
+        cursor: str | Unset = UNSET
+        seen: set[str] = set()
+        while True:
+            response = send(
+                self.list_operation.sync_detailed,
+                *self._path_args(),
+                client=self.context.api,
+                limit=page_size,
+                cursor=cursor,
+                **arguments,
+            )
+            page = json.loads(response.content)
+            for row in page.get("data") or ():
+                entity = entity_class._from_row(row)
+                self._entities.append(entity)
+                yield entity
+            next_cursor = page.get("next_cursor")
+            if not isinstance(next_cursor, str) or not next_cursor:
+                return
+            if next_cursor in seen:
+                raise APIResponseError(f"the server returned cursor {next_cursor!r} twice; stopping to avoid a loop")
+            seen.add(next_cursor)
+            cursor = next_cursor
+
+    # --- saving ---------------------------------------------------------------
+
+    @overload
+    def save_all(
+        self, full_load: Literal[False] = False, *, allow_empty: bool = False, batch_size: int | None = None
+    ) -> SaveResult: ...
+
+    @overload
+    def save_all(
+        self, full_load: Literal[True], *, allow_empty: bool = False, batch_size: int | None = None
+    ) -> FullLoadSummary: ...
+
+    @overload
+    def save_all(
+        self, full_load: bool, *, allow_empty: bool = False, batch_size: int | None = None
+    ) -> SaveResult | FullLoadSummary: ...
+
+    def save_all(
+        self, full_load: bool = False, *, allow_empty: bool = False, batch_size: int | None = None
+    ) -> SaveResult | FullLoadSummary:
+        """Save the Load's entities; validate first, raising one ``ValidationError`` and sending nothing.
+
+        ``full_load=False`` (the default) upserts every new or changed entity on
+        its natural key, sending only the key and the changed fields; nothing
+        changed sends no request. ``full_load=True`` replaces the whole table
+        with the Load's entities (all of them, complete); an empty Load is
+        refused unless ``allow_empty=True``.
+        """
+        size = self._batch_size(batch_size)
+        if full_load:
+            return self._full_load(size, allow_empty)
+        return self._upsert(size)
+
+    def _batch_size(self, batch_size: int | None) -> int:
+        size = batch_size or self.batch_size or self._shape().max_batch
+        limit = self._shape().max_batch
+        if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= limit:
+            raise ValidationError([FieldProblem("batch_size", size, f"must be an integer from 1 to {limit}")])
+        return size
+
+    def _collect(self, full: bool) -> tuple[list[Entity], list[dict[str, Any]]]:
+        """The entities to send and their rows, after one validation pass over all of them."""
+        problems: list[FieldProblem] = []
+        entities: list[Entity] = []
+        rows: list[dict[str, Any]] = []
+        for index, entity in enumerate(self._entities):
+            if not full and not (entity._new or entity._values or entity._touched):
+                continue
+            before = len(problems)
+            row = entity._row(full, problems)
+            if len(problems) > before:  # name the row by its natural key only when it has problems
+                meta = entity._meta
+                label = meta.label(entity._key_source() if entity._new or full else entity._base, f"new row #{index}")
+                if full and not entity._new:
+                    label = meta.label({**entity._base, **entity._values}, f"row #{index}")
+                problems[before:] = [attrs.evolve(p, row=label) for p in problems[before:]]
+            if row is not None:
+                entities.append(entity)
+                rows.append(row)
+        if problems:
+            raise ValidationError(problems)
+        return entities, rows
+
+    def _upsert(self, size: int) -> SaveResult:
+        entities, rows = self._collect(full=False)
+        result = SaveResult()
+        requests = 0
+        for start, batch in _chunks(rows, size):
+            response = send(
+                self.upsert_operation.sync_detailed,
+                *self._path_args(),
+                client=self.context.api,
+                body=cast(Any, _JSONBody({"rows": batch})),
+            )
+            requests += 1
+            parsed = response.parsed
+            if not isinstance(parsed, UpsertResult):
+                raise APIResponseError("the upsert response is not an UpsertResult", status_code=response.status_code)
+            self._apply_outcomes(parsed, entities[start : start + len(batch)], result)
+        for entity in self._entities:  # entities with only same-value sets are clean too
+            if not entity._new and entity._values and entity.changes() is None:
+                entity._mark_clean()
+        return attrs.evolve(result, requests=requests)
+
+    @staticmethod
+    def _apply_outcomes(parsed: UpsertResult, batch: list[Entity], result: SaveResult) -> None:
+        outcomes = {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
+        for row in parsed.results:
+            if not 0 <= row.index < len(batch):
+                raise APIResponseError(f"the upsert response names row {row.index} of a {len(batch)}-row request")
+            entity = batch[row.index]
+            key = row.key.to_dict()
+            outcome = row.outcome.value
+            if outcome == "failed":
+                errors = () if isinstance(row.errors, Unset) else tuple((e.field, e.message) for e in row.errors)
+                result.failed.append(FailedRow(key=key, errors=errors, entity=entity))
+                continue
+            outcomes[outcome].append(key)
+            entity._mark_clean()
+
+    def _full_load_start(self) -> FullLoadStart:
+        return FullLoadStart(object_=FullLoadObject(self.full_load_object))
+
+    def _full_load(self, size: int, allow_empty: bool) -> FullLoadSummary:
+        _, rows = self._collect(full=True)
+        if not rows and not allow_empty:
+            raise ValidationError(
+                [
+                    FieldProblem(
+                        "full_load",
+                        None,
+                        "has no rows and would empty the whole table; pass allow_empty=True if that is meant",
+                    )
+                ]
+            )
+        api = self.context.api
+        load = call(start_full_load.sync_detailed, client=api, body=self._full_load_start())
+        requests = 1
+        try:
+            for _, batch in _chunks(rows, size):
+                call(
+                    self.stage_operation.sync_detailed,
+                    *(*self._path_args(), load.load_id),
+                    client=api,
+                    body=cast(Any, _JSONBody({"rows": batch})),
+                )
+                requests += 1
+            committed = call(
+                commit_full_load.sync_detailed, load.load_id, client=api, body=FullLoadCommit(allow_empty=allow_empty)
+            )
+            requests += 1
+        except BaseException:
+            # Nothing staged is visible before the commit: discard it and keep the table as it was.
+            with contextlib.suppress(NuntiqError):
+                call(abort_full_load.sync_detailed, load.load_id, client=api)
+            raise
+        for entity in self._entities:
+            entity._mark_clean()
+        return FullLoadSummary(
+            load_id=committed.load_id,
+            staged_rows=len(rows),
+            inserted=committed.inserted,
+            updated=committed.updated,
+            unchanged=committed.unchanged,
+            deleted=committed.deleted,
+            requests=requests,
+        )
+
+    # --- deleting -------------------------------------------------------------
+
+    def delete_where(self, *, all: bool = False, **filters: Any) -> int:
+        """Delete the rows equal on every filter; return how many. No filter: pass ``all=True``."""
+        body = self._delete_body(filters, all)
+        result = call(self.delete_operation.sync_detailed, *self._path_args(), client=self.context.api, body=body)
+        deleted: int = result.deleted
+        return deleted
+
+    def _delete_body(self, filters: Mapping[str, Any], all_rows: bool) -> Any:
+        schema = self._shape().delete_schema
+        names = tuple(name for name in schema.fields if name != "all")
+        values = {name: (v.value if isinstance(v, enum.Enum) else v) for name, v in filters.items()}
+        problems = [
+            FieldProblem(name, None, f"is not a filter of {schema.name}; filters are {', '.join(names)}")
+            for name in values
+            if name not in names
+        ]
+        problems += schema.problems({k: v for k, v in values.items() if k in names})
+        if not values and not all_rows:
+            problems.append(FieldProblem("all", None, "must be True to delete every row (no filter was given)"))
+        if problems:
+            raise ValidationError(problems)
+        return cast(Any, _JSONBody({**values, "all": all_rows}))

@@ -1,0 +1,50 @@
+"""PurchaseOrderLoad and PurchaseOrderLineLoad: purchase orders and their lines.
+
+Orders are upserted on ``po_number``, lines on (``po_number``, ``line_number``).
+Fields: the spec's ``PurchaseOrder`` and ``PurchaseOrderLine``.
+
+Example::
+
+    orders = PurchaseOrderLoad(context)
+    orders.new(po_number="PO-1001", supplier_code="SUP-100", currency_code="EUR", status="OPEN")
+    orders.save_all()
+    lines = PurchaseOrderLineLoad(context)
+    lines.new(po_number="PO-1001", line_number=1, quantity=10, unit_price=12.5)
+    lines.save_all()
+"""
+
+from __future__ import annotations
+
+from generated_client.api.purchase_orders import (
+    delete_purchase_order_lines,
+    delete_purchase_orders,
+    list_purchase_order_lines,
+    list_purchase_orders,
+    stage_purchase_order_line_rows,
+    stage_purchase_order_rows,
+    upsert_purchase_order_lines,
+    upsert_purchase_orders,
+)
+from nuntiq_sdk._baseload import BaseLoad
+
+__all__ = ["PurchaseOrderLineLoad", "PurchaseOrderLoad"]
+
+
+class PurchaseOrderLoad(BaseLoad):
+    """Purchase orders (``PurchaseOrder``), keyed by ``po_number``."""
+
+    full_load_object = "purchase_orders"
+    list_operation = list_purchase_orders
+    upsert_operation = upsert_purchase_orders
+    delete_operation = delete_purchase_orders
+    stage_operation = stage_purchase_order_rows
+
+
+class PurchaseOrderLineLoad(BaseLoad):
+    """Purchase order lines (``PurchaseOrderLine``), keyed by ``po_number`` and ``line_number``."""
+
+    full_load_object = "purchase_order_lines"
+    list_operation = list_purchase_order_lines
+    upsert_operation = upsert_purchase_order_lines
+    delete_operation = delete_purchase_order_lines
+    stage_operation = stage_purchase_order_line_rows

@@ -1,0 +1,57 @@
+"""UserLoad: human and service-account users of the customer's tenant.
+
+Upserted on ``email``; ``deactivate_inactive()`` deactivates, in one request,
+every active user whose last activity is older than ``inactive_days``.
+Fields: the spec's ``User``.
+
+Example::
+
+    load = UserLoad(context)
+    load.new(email="jane@example.com", display_name="Jane Doe", kind="human", roles=["AP_CLERK"])
+    load.save_all()
+    preview = load.deactivate_inactive(inactive_days=90, dry_run=True)
+"""
+
+from __future__ import annotations
+
+from generated_client.api.users import (
+    deactivate_inactive_users,
+    delete_users,
+    list_users,
+    stage_user_rows,
+    upsert_users,
+)
+from generated_client.models import DeactivateInactiveRequest, DeactivateInactiveResult
+from nuntiq_sdk._baseload import BaseLoad
+from nuntiq_sdk._http import call
+from nuntiq_sdk._validation import RequestSchema
+
+__all__ = ["DeactivateInactiveResult", "UserLoad"]
+
+
+class UserLoad(BaseLoad):
+    """Users (``User``), keyed by ``email``."""
+
+    full_load_object = "users"
+    list_operation = list_users
+    upsert_operation = upsert_users
+    delete_operation = delete_users
+    stage_operation = stage_user_rows
+
+    def deactivate_inactive(
+        self, inactive_days: int, kind: str | None = None, dry_run: bool = False
+    ) -> DeactivateInactiveResult:
+        """Deactivate every active user (of ``kind``, if given) inactive for ``inactive_days``.
+
+        ``dry_run=True`` only lists them. Arguments are checked against the
+        spec before the request.
+        """
+        body: dict[str, object] = {"inactive_days": inactive_days, "dry_run": dry_run}
+        if kind is not None:
+            body["kind"] = kind
+        RequestSchema.of("DeactivateInactiveRequest").check(body)
+        return call(
+            deactivate_inactive_users.sync_detailed,
+            client=self.context.api,
+            body=DeactivateInactiveRequest.from_dict(body),
+        )
