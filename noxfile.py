@@ -14,6 +14,7 @@ nox.options.sessions = ["lint", "typecheck", "tests"]
 
 PYTHON = "3.11"
 CASSETTES = Path(__file__).parent / "tests" / "cassettes"
+BENCH = Path(__file__).parent / "bench"
 
 
 def _install(session: nox.Session) -> None:
@@ -58,12 +59,18 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Push 1,000 invoices through `nuntiq run` against a sandbox and an SFTP server, next to a bare paramiko loop.
+    """Benchmarks, each against a baseline measured in the same run (figures in bench/results/).
 
-    ``nox -s bench -- --invoices 100 --repeats 1`` for a quick run; figures in bench/results/push_1000.json.
+    ``nox -s bench`` runs them all; ``nox -s bench -- push_1000 --invoices 100 --repeats 1`` runs one,
+    passing the rest of the arguments to it.
     """
     _install(session)
-    session.run("python", "-m", "bench.push_1000", *session.posargs)
+    names = sorted(p.stem for p in BENCH.glob("[a-z]*.py"))
+    if session.posargs and session.posargs[0] in names:
+        session.run("python", "-m", f"bench.{session.posargs[0]}", *session.posargs[1:])
+        return
+    for name in names:
+        session.run("python", "-m", f"bench.{name}", *session.posargs)
 
 
 @nox.session(python=PYTHON)
