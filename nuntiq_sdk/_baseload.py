@@ -47,10 +47,11 @@ import attrs
 
 from generated_client.api.full_loads import abort_full_load, commit_full_load, start_full_load
 from generated_client.models import FullLoadCommit, FullLoadObject, FullLoadStart, UpsertResult
-from generated_client.types import UNSET, Unset
+from generated_client.types import Unset
 from nuntiq_sdk._entity import Entity, EntityMeta, entity_meta
 from nuntiq_sdk._exceptions import APIResponseError, FieldProblem, NuntiqError, ValidationError
 from nuntiq_sdk._http import call, send
+from nuntiq_sdk._pagination import paginate
 from nuntiq_sdk._spec import customer_api_spec, resolve, spec_cache
 from nuntiq_sdk._validation import RequestSchema, check_parameter, parameter_schema
 
@@ -291,9 +292,8 @@ class BaseLoad:
 
     def _pages(self, arguments: Mapping[str, Any], page_size: int) -> Iterator[Entity]:
         entity_class = self.meta.entity_class
-        cursor: str | Unset = UNSET
-        seen: set[str] = set()
-        while True:
+
+        def fetch(cursor: str | Unset) -> tuple[list[dict[str, Any]], object]:
             response = send(
                 self.list_operation.sync_detailed,
                 *self._path_args(),
@@ -303,17 +303,12 @@ class BaseLoad:
                 **arguments,
             )
             page = json.loads(response.content)
-            for row in page.get("data") or ():
-                entity = entity_class._from_row(row)
-                self._entities.append(entity)
-                yield entity
-            next_cursor = page.get("next_cursor")
-            if not isinstance(next_cursor, str) or not next_cursor:
-                return
-            if next_cursor in seen:
-                raise APIResponseError(f"the server returned cursor {next_cursor!r} twice; stopping to avoid a loop")
-            seen.add(next_cursor)
-            cursor = next_cursor
+            return page.get("data") or [], page.get("next_cursor")
+
+        for row in paginate(fetch):
+            entity = entity_class._from_row(row)
+            self._entities.append(entity)
+            yield entity
 
     # --- saving ---------------------------------------------------------------
 

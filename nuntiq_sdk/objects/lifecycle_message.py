@@ -40,8 +40,9 @@ from generated_client.models import (
     PollLifecycleMessagesTier,
 )
 from generated_client.types import UNSET, Unset
-from nuntiq_sdk._exceptions import APIResponseError, FieldProblem, ValidationError
+from nuntiq_sdk._exceptions import FieldProblem, ValidationError
 from nuntiq_sdk._http import call
+from nuntiq_sdk._pagination import paginate
 from nuntiq_sdk._record import Record
 from nuntiq_sdk._validation import RequestSchema, check_parameter
 from nuntiq_sdk.catalog import CATALOG, LIFECYCLE_CODES
@@ -242,9 +243,7 @@ class LifecycleMessageLoad:
     def _pages(
         self, since: str, filters: Mapping[str, str], tier: int | None, internal: bool, page_size: int
     ) -> Iterator[LifecycleMessage]:
-        cursor: str | Unset = UNSET
-        seen: set[str] = set()
-        while True:
+        def fetch(cursor: str | Unset) -> tuple[list[LifecycleMessage], object]:
             page = call(
                 poll_lifecycle_messages.sync_detailed,
                 client=self.context.api,
@@ -259,11 +258,6 @@ class LifecycleMessageLoad:
                 limit=page_size,
                 cursor=cursor,
             )
-            yield from page.data
-            next_cursor = page.next_cursor
-            if not isinstance(next_cursor, str) or not next_cursor:
-                return
-            if next_cursor in seen:
-                raise APIResponseError(f"the server returned cursor {next_cursor!r} twice; stopping to avoid a loop")
-            seen.add(next_cursor)
-            cursor = next_cursor
+            return page.data, page.next_cursor
+
+        return paginate(fetch)
