@@ -1,1 +1,1 @@
-"""Repository tooling: code generation and cassette recording. Not shipped."""
+"""Repository tooling: client generation (nox -s generate). Not shipped."""

@@ -40,10 +40,10 @@ from generated_client.models import (
     PollLifecycleMessagesTier,
 )
 from generated_client.types import UNSET, Unset
+from nuntiq_sdk._entity import Entity, EntityMeta, entity_meta
 from nuntiq_sdk._exceptions import FieldProblem, ValidationError
 from nuntiq_sdk._http import call
 from nuntiq_sdk._pagination import paginate
-from nuntiq_sdk._record import Record
 from nuntiq_sdk._validation import RequestSchema, check_parameter
 from nuntiq_sdk.catalog import CATALOG, LIFECYCLE_CODES
 
@@ -76,19 +76,32 @@ def _occurred_at_problem(value: object) -> FieldProblem | None:
     return None
 
 
-class LifecycleMessageDraft(Record):
-    """A lifecycle message being built; post it with ``post_to`` or ``post_by_reference``."""
+class _CurrentShape:
+    """The draft's shape, read from the spec at use: it follows ``use_spec()`` like every Load's."""
 
-    __schema__ = "LifecycleMessageCreate"
+    def __get__(self, instance: object, owner: type) -> EntityMeta:
+        return entity_meta("LifecycleMessageCreate")
+
+
+class LifecycleMessageDraft(Entity):
+    """A lifecycle message being built; post it with ``post_to`` or ``post_by_reference``.
+
+    Its fields are the spec's ``LifecycleMessageCreate`` properties.
+    """
+
     __slots__ = ("_load",)
+    _meta = _CurrentShape()
 
     _load: LifecycleMessageLoad
 
     def __init__(self, load: LifecycleMessageLoad, **values: Any) -> None:
         object.__setattr__(self, "_load", load)
-        super().__init__(**values)
+        super().__init__()
+        for name, value in values.items():
+            setattr(self, name, value)  # one by one, so the typo guard sees a code given here too
 
-    def _on_set(self, name: str, value: Any) -> None:
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
         if name == "code" and isinstance(value, str) and value not in CATALOG:
             close = difflib.get_close_matches(value, LIFECYCLE_CODES, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
