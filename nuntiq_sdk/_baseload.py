@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast, overload
 import attrs
 
 from generated_client.api.full_loads import abort_full_load, commit_full_load, start_full_load
-from generated_client.models import FullLoadCommit, FullLoadObject, FullLoadStart, UpsertResult
+from generated_client.models import FullLoadCommit, FullLoadObject, FullLoadStart, UpsertOutcome, UpsertResult
 from generated_client.types import Unset
 from nuntiq_sdk._entity import Entity, EntityMeta, entity_meta
 from nuntiq_sdk._exceptions import APIResponseError, FieldProblem, NuntiqError, ValidationError
@@ -240,7 +240,7 @@ class BaseLoad:
 
     def new(self, **values: Any) -> Entity:
         """A new entity with these fields set; the Load saves it with the next ``save_all()``."""
-        entity = self.meta.entity_class(**values)
+        entity = self.meta.entity_class._build(values)
         self._entities.append(entity)
         return entity
 
@@ -355,8 +355,14 @@ class BaseLoad:
         problems: list[FieldProblem] = []
         entities: list[Entity] = []
         rows: list[dict[str, Any]] = []
+        accepts_new = self.meta.accepts_new
         for index, entity in enumerate(self._entities):
-            if not full and not (entity._new or entity._values or entity._touched):
+            if entity._new:
+                if not entity._children and accepts_new(entity._values):
+                    entities.append(entity)  # the bulk path: a valid new row is sent as it is kept
+                    rows.append(entity._values)
+                    continue
+            elif not full and not (entity._values or entity._touched):
                 continue
             before = len(problems)
             row = entity._row(full, problems)
@@ -388,26 +394,35 @@ class BaseLoad:
             parsed = response.parsed
             if not isinstance(parsed, UpsertResult):
                 raise APIResponseError("the upsert response is not an UpsertResult", status_code=response.status_code)
-            self._apply_outcomes(parsed, entities[start : start + len(batch)], result)
+            self._apply_outcomes(parsed, entities[start : start + len(batch)], batch, result)
         for entity in self._entities:  # entities with only same-value sets are clean too
             if not entity._new and entity._values and entity.changes() is None:
                 entity._mark_clean()
         return attrs.evolve(result, requests=requests)
 
-    @staticmethod
-    def _apply_outcomes(parsed: UpsertResult, batch: list[Entity], result: SaveResult) -> None:
-        outcomes = {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
-        for row in parsed.results:
-            if not 0 <= row.index < len(batch):
-                raise APIResponseError(f"the upsert response names row {row.index} of a {len(batch)}-row request")
-            entity = batch[row.index]
-            key = row.key.to_dict()
-            outcome = row.outcome.value
-            if outcome == "failed":
-                errors = () if isinstance(row.errors, Unset) else tuple((e.field, e.message) for e in row.errors)
-                result.failed.append(FailedRow(key=key, errors=errors, entity=entity))
+    def _apply_outcomes(
+        self, parsed: UpsertResult, batch: list[Entity], rows: list[dict[str, Any]], result: SaveResult
+    ) -> None:
+        """Sort the batch's rows by outcome (request order); saved rows become clean, failed ones stay dirty."""
+        if len(parsed.outcomes) != len(batch):
+            raise APIResponseError(f"the upsert response has {len(parsed.outcomes)} outcomes for {len(batch)} rows")
+        created, updated, unchanged = UpsertOutcome.CREATED, UpsertOutcome.UPDATED, UpsertOutcome.UNCHANGED
+        key = self.meta.key
+        failures = {failure.index: failure for failure in parsed.failures}
+        for index, (entity, row, outcome) in enumerate(zip(batch, rows, parsed.outcomes, strict=True)):
+            if outcome is created:
+                result.created.append({k: row[k] for k in key})
+            elif outcome is updated:
+                result.updated.append({k: row[k] for k in key})
+            elif outcome is unchanged:
+                result.unchanged.append({k: row[k] for k in key})
+            else:
+                failure = failures.get(index)
+                if failure is None:
+                    raise APIResponseError(f"the upsert response says row {index} failed but gives no reasons")
+                errors = tuple((e.field, e.message) for e in failure.errors)
+                result.failed.append(FailedRow(key=failure.key.to_dict(), errors=errors, entity=entity))
                 continue
-            outcomes[outcome].append(key)
             entity._mark_clean()
 
     def _full_load_start(self) -> FullLoadStart:

@@ -17,10 +17,11 @@ check and the server own those.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable, Mapping
 from datetime import date
 
-__all__ = ["COUNTRY_CODES", "CURRENCY_CODES", "IBAN_LENGTHS", "KNOWN_FORMATS", "check_format"]
+__all__ = ["COUNTRY_CODES", "CURRENCY_CODES", "IBAN_LENGTHS", "KNOWN_FORMATS", "check_format", "format_check"]
 
 # ISO 3166-1 alpha-2: every officially assigned code (249).
 COUNTRY_CODES: frozenset[str] = frozenset(
@@ -66,6 +67,7 @@ _IBAN_SHAPE = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}")
 _DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # A-Z -> 10..35, as ISO 13616 rewrites letters before the mod-97 check.
 _IBAN_DIGITS = str.maketrans({chr(ord("A") + i): str(10 + i) for i in range(26)})
+_LETTER_PAIRS = {a + b: (a + b).translate(_IBAN_DIGITS) for a in string.ascii_uppercase for b in string.ascii_uppercase}
 
 
 def _country(value: str) -> str | None:
@@ -82,8 +84,10 @@ def _iban(value: str) -> str | None:
     expected = IBAN_LENGTHS.get(value[:2])
     if expected is not None and len(value) != expected:
         return f"has {len(value)} characters; a {value[:2]} IBAN has {expected}"
-    rearranged = (value[4:] + value[:4]).translate(_IBAN_DIGITS)
-    if int(rearranged) % 97 != 1:
+    bban = value[4:]
+    if not bban.isdigit():
+        bban = bban.translate(_IBAN_DIGITS)
+    if int(bban + _LETTER_PAIRS[value[:2]] + value[2:4]) % 97 != 1:
         return "fails the IBAN checksum (ISO 13616 mod 97)"
     return None
 
@@ -106,6 +110,11 @@ _CHECKS: Mapping[str, Callable[[str], str | None]] = {
 }
 
 KNOWN_FORMATS: frozenset[str] = frozenset(_CHECKS)
+
+
+def format_check(format: str) -> Callable[[str], str | None] | None:
+    """The check of one format, for callers that have already made sure the value is a string."""
+    return _CHECKS.get(format)
 
 
 def check_format(format: str, value: object) -> str | None:

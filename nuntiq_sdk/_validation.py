@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from nuntiq_sdk._exceptions import FieldProblem, ValidationError
-from nuntiq_sdk._formats import COUNTRY_CODES, CURRENCY_CODES, KNOWN_FORMATS, check_format
+from nuntiq_sdk._formats import COUNTRY_CODES, CURRENCY_CODES, KNOWN_FORMATS, check_format, format_check
 from nuntiq_sdk._spec import component_schema, resolve, spec_cache
 
-__all__ = ["RequestSchema", "check_parameter", "parameter_schema"]
+__all__ = ["RequestSchema", "RowCheck", "check_parameter", "compile_row_check", "parameter_schema"]
 
 Check = Callable[[object], str | None]
 
@@ -160,51 +160,116 @@ _FAST_TYPES: Mapping[str, str] = {
 }
 
 
-def _fast_accept(schema: dict[str, Any], required: bool) -> Callable[[object], bool] | None:
-    """One compiled expression that is True only for a value every check accepts.
+def _fast_expression(schema: dict[str, Any], namespace: dict[str, Any], name: str) -> str | None:
+    """A Python expression over ``v``, true only for a non-null value every check accepts; None: no fast form.
 
-    The bulk path: a valid value costs one call. A False answer (or None: no
-    fast form) sends the value through the checks, which word the message.
+    Constants go into ``namespace`` under names prefixed with ``name``. A
+    pattern or length that every member of a finite set (enum, ISO code list)
+    already satisfies is not tested again: membership decides.
     """
     schema = _merge_all_of(schema)
     json_type = schema.get("type")
     if not isinstance(json_type, str) or json_type not in _FAST_TYPES:
         return None
+    terms = [_FAST_TYPES[json_type]]
     items = schema.get("items")
     if json_type == "array" and isinstance(items, dict) and _merge_all_of(items).get("type") != "object":
-        return None  # item checks: the slow path
-    namespace: dict[str, Any] = {}
-    terms = [_FAST_TYPES[json_type]]
+        item = _fast_expression(items, namespace, f"{name}_ITEM")
+        if item is None:
+            return None
+        if _merge_all_of(items).get("nullable"):
+            item = f"v is None or ({item})"
+        namespace[f"{name}_ITEM"] = eval(f"lambda v: {item}", namespace)  # noqa: S307 - built from the spec
+        terms.append(f"all(map({name}_ITEM, v))")
+    members: frozenset[Any] | None = None
+    spec_format = schema.get("format")
     if "enum" in schema:
-        namespace["ENUM"] = frozenset(schema["enum"])
-        terms.append("v in ENUM")
-    if schema.get("maxLength") is not None:
-        terms.append(f"len(v) <= {int(schema['maxLength'])}")
-    if schema.get("minLength") is not None:
-        terms.append(f"len(v) >= {int(schema['minLength'])}")
-    if "pattern" in schema:
-        namespace["SEARCH"] = re.compile(schema["pattern"]).search
-        terms.append("SEARCH(v) is not None")
+        members = frozenset(schema["enum"])
+    if spec_format in ("iso3166-alpha2", "iso4217"):
+        codes = COUNTRY_CODES if spec_format == "iso3166-alpha2" else CURRENCY_CODES
+        members = codes if members is None else members & codes
+    elif isinstance(spec_format, str) and (check := format_check(spec_format)) is not None:
+        namespace[f"{name}_FORMAT"] = check
+        terms.append(f"{name}_FORMAT(v) is None")  # after the type term: v is a str
+    if members is not None:
+        namespace[f"{name}_MEMBERS"] = members
+        terms.insert(1, f"v in {name}_MEMBERS")
+    max_length, min_length = schema.get("maxLength"), schema.get("minLength")
+    pattern = re.compile(schema["pattern"]) if "pattern" in schema else None
+
+    def implied(test: Callable[[Any], bool]) -> bool:
+        return members is not None and all(isinstance(m, str) and test(m) for m in members)
+
+    if max_length is not None and not implied(lambda m: len(m) <= max_length):
+        terms.append(f"len(v) <= {int(max_length)}")
+    if min_length is not None and not implied(lambda m: len(m) >= min_length):
+        terms.append(f"len(v) >= {int(min_length)}")
+    if pattern is not None and not implied(lambda m: pattern.search(m) is not None):
+        namespace[f"{name}_SEARCH"] = pattern.search
+        terms.append(f"{name}_SEARCH(v) is not None")
     if schema.get("minimum") is not None:
         terms.append(f"v >= {schema['minimum']!r}")
     if schema.get("maximum") is not None:
         terms.append(f"v <= {schema['maximum']!r}")
-    spec_format = schema.get("format")
-    if spec_format == "iso3166-alpha2":
-        namespace["CODES"] = COUNTRY_CODES
-        terms.append("v in CODES")
-    elif spec_format == "iso4217":
-        namespace["CODES"] = CURRENCY_CODES
-        terms.append("v in CODES")
-    elif spec_format in KNOWN_FORMATS:
-        namespace["FORMAT"] = check_format
-        namespace["NAME"] = spec_format
-        terms.append("FORMAT(NAME, v) is None")
-    expression = " and ".join(terms)
-    if schema.get("nullable") and not required:
-        expression = f"v is None or ({expression})"
-    accept: Callable[[object], bool] = eval(f"lambda v: {expression}", namespace)  # noqa: S307 - built from the spec
-    return accept
+    return " and ".join(terms)
+
+
+RowCheck = Callable[[Mapping[str, Any]], bool]
+
+
+def compile_row_check(
+    properties: Mapping[str, dict[str, Any]],
+    required: Iterable[str],
+    *,
+    closed: bool,
+    allow_null: bool,
+    children: Mapping[str, RowCheck] = {},
+) -> RowCheck:
+    """One generated function that is True only for a row the field-by-field checks accept.
+
+    The bulk path of validation (as fastjsonschema does): a 50,000-row save
+    pays one call per row instead of one per field. ``required`` fields must
+    be present (and not null); ``allow_null=False`` treats any null as "look
+    closer" (a new row drops its nulls first); ``closed`` refuses names the
+    schema lacks; ``children`` checks each dict of an array field. A False
+    answer sends the row through ``problems``, which words every message.
+    """
+    namespace: dict[str, Any] = {"MISSING": _MISSING}
+    required = frozenset(required)
+    lines = ["def check(row):", "    seen = 0", "    get = row.get"]
+    for index, (field, schema) in enumerate(properties.items()):
+        name = f"F{index}"
+        expression = _fast_expression(schema, namespace, name)
+        nullable = allow_null and bool(_merge_all_of(schema).get("nullable")) and field not in required
+        child = children.get(field)
+        lines.append(f"    v = get({field!r}, MISSING)")
+        lines.append("    if v is not MISSING:")
+        if expression is None:
+            lines.append("        return False")
+            continue
+        if nullable:
+            lines.append("        if v is not None:")
+            indent = " " * 12
+        else:
+            indent = " " * 8
+        lines.append(f"{indent}if not ({expression}):")
+        lines.append(f"{indent}    return False")
+        if child is not None:
+            namespace[f"{name}_CHILD"] = child
+            lines.append(f"{indent}for c in v:")
+            lines.append(f"{indent}    if c.__class__ is not dict or not {name}_CHILD(c):")
+            lines.append(f"{indent}        return False")
+        lines.append("        seen += 1")
+        if field in required:
+            lines.append("    else:")
+            lines.append("        return False")
+    lines.append("    return seen == len(row)" if closed else "    return True")
+    exec("\n".join(lines), namespace)  # noqa: S102 - generated from the spec's own constraints
+    check: RowCheck = namespace["check"]
+    return check
+
+
+_MISSING = object()
 
 
 class RequestSchema:
@@ -219,11 +284,8 @@ class RequestSchema:
         self.required: frozenset[str] = frozenset(flat.get("required", ()))
         self.closed = flat.get("additionalProperties") is False
         self._checks: dict[str, list[Check]] = {key: _compile(value) for key, value in self.properties.items()}
-        self._fast: dict[str, Callable[[object], bool]] = {
-            key: accept
-            for key, value in self.properties.items()
-            if (accept := _fast_accept(value, key in self.required)) is not None
-        }
+        self.accepts: RowCheck = compile_row_check(self.properties, self.required, closed=self.closed, allow_null=True)
+        """True when ``problems`` would find nothing: the bulk path."""
 
     @classmethod
     def of(cls, component: str) -> RequestSchema:
@@ -243,11 +305,7 @@ class RequestSchema:
         if not self.required <= values.keys():
             for field in sorted(self.required - values.keys()):
                 found.append(FieldProblem(field=field, value=None, message="is required", row=row))
-        fast = self._fast
         for field, value in values.items():
-            accept = fast.get(field)
-            if accept is not None and accept(value):
-                continue
             checks = self._checks.get(field)
             if checks is None:
                 if self.closed:

@@ -89,8 +89,8 @@ from .receipt_line import ReceiptLine
 from .receipt_page import ReceiptPage
 from .receipt_rows import ReceiptRows
 from .reference_type import ReferenceType
-from .row_result import RowResult
-from .row_result_key import RowResultKey
+from .row_failure import RowFailure
+from .row_failure_key import RowFailureKey
 from .supplier import Supplier
 from .supplier_filter import SupplierFilter
 from .supplier_location import SupplierLocation
@@ -194,8 +194,8 @@ __all__ = (
     "ReceiptPage",
     "ReceiptRows",
     "ReferenceType",
-    "RowResult",
-    "RowResultKey",
+    "RowFailure",
+    "RowFailureKey",
     "Supplier",
     "SupplierFilter",
     "SupplierLocation",

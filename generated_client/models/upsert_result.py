@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.upsert_outcome import UpsertOutcome
+
 if TYPE_CHECKING:
-    from ..models.row_result import RowResult
+    from ..models.row_failure import RowFailure
 
 
 T = TypeVar("T", bound="UpsertResult")
@@ -16,17 +18,21 @@ T = TypeVar("T", bound="UpsertResult")
 
 @_attrs_define
 class UpsertResult:
-    """
-    Attributes:
-        results (list[RowResult]):
-        created (int):
-        updated (int):
-        unchanged (int):
-        failed (int):
-        idempotent (bool):
+    """What happened to each row, compactly: `outcomes` has one entry per request row, in request order; `failures`
+    explains the failed ones. A 50,000-row load is answered without 50,000 result objects.
+
+        Attributes:
+            outcomes (list[UpsertOutcome]): The outcome of each request row, in request order.
+            failures (list[RowFailure]): The failed rows (outcome `failed`), in request order.
+            created (int):
+            updated (int):
+            unchanged (int):
+            failed (int):
+            idempotent (bool):
     """
 
-    results: list[RowResult]
+    outcomes: list[UpsertOutcome]
+    failures: list[RowFailure]
     created: int
     updated: int
     unchanged: int
@@ -35,10 +41,15 @@ class UpsertResult:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        results = []
-        for results_item_data in self.results:
-            results_item = results_item_data.to_dict()
-            results.append(results_item)
+        outcomes = []
+        for outcomes_item_data in self.outcomes:
+            outcomes_item = outcomes_item_data.value
+            outcomes.append(outcomes_item)
+
+        failures = []
+        for failures_item_data in self.failures:
+            failures_item = failures_item_data.to_dict()
+            failures.append(failures_item)
 
         created = self.created
 
@@ -54,7 +65,8 @@ class UpsertResult:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "results": results,
+                "outcomes": outcomes,
+                "failures": failures,
                 "created": created,
                 "updated": updated,
                 "unchanged": unchanged,
@@ -67,15 +79,22 @@ class UpsertResult:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.row_result import RowResult
+        from ..models.row_failure import RowFailure
 
         d = dict(src_dict)
-        results = []
-        _results = d.pop("results")
-        for results_item_data in _results:
-            results_item = RowResult.from_dict(results_item_data)
+        outcomes = []
+        _outcomes = d.pop("outcomes")
+        for outcomes_item_data in _outcomes:
+            outcomes_item = UpsertOutcome(outcomes_item_data)
 
-            results.append(results_item)
+            outcomes.append(outcomes_item)
+
+        failures = []
+        _failures = d.pop("failures")
+        for failures_item_data in _failures:
+            failures_item = RowFailure.from_dict(failures_item_data)
+
+            failures.append(failures_item)
 
         created = d.pop("created")
 
@@ -88,7 +107,8 @@ class UpsertResult:
         idempotent = d.pop("idempotent")
 
         upsert_result = cls(
-            results=results,
+            outcomes=outcomes,
+            failures=failures,
             created=created,
             updated=updated,
             unchanged=unchanged,

@@ -298,12 +298,13 @@ def _existing(
 def upsert_rows(
     conn: sqlite3.Connection, tenant_id: str, spec: ObjectSpec, rows: list[Mapping[str, Any]], now: str
 ) -> dict[str, Any]:
-    """Apply partial rows in one transaction (the caller's); per-row outcomes in request order."""
+    """Apply partial rows in one transaction (the caller's); outcomes in request order, failures explained."""
     keys = [row_key(spec.key_of(row)) for row in rows]
     existing = _existing(conn, tenant_id, spec, sorted(set(keys)))
     state: dict[str, dict[str, Any]] = {key: doc for key, (_, doc) in existing.items()}
     touched: set[str] = set()
-    results: list[dict[str, Any]] = []
+    outcomes: list[str] = []
+    failures: list[dict[str, Any]] = []
     counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
     check = _REFERENCE_CHECKS.get(spec.name)
     for index, (row, key) in enumerate(zip(rows, keys, strict=True)):
@@ -314,10 +315,9 @@ def upsert_rows(
             doc = _merge(spec, current, row, "", errors)
         if not errors and check is not None:
             errors = check(conn, tenant_id, row, doc)
-        result: dict[str, Any] = {"index": index, "key": {name: row.get(name) for name in spec.key}}
         if errors:
             outcome = "failed"
-            result["errors"] = errors
+            failures.append({"index": index, "key": {name: row.get(name) for name in spec.key}, "errors": errors})
         elif current is None:
             outcome = "created"
         elif doc == current:
@@ -327,9 +327,8 @@ def upsert_rows(
         if outcome in ("created", "updated"):
             state[key] = doc
             touched.add(key)
-        result["outcome"] = outcome
         counts[outcome] += 1
-        results.append(result)
+        outcomes.append(outcome)
     inserts = [
         (tenant_id, spec.name, spec.table_name, key, dumps(state[key]), now, now)
         for key in touched
@@ -344,7 +343,7 @@ def upsert_rows(
         )
     if updates:
         conn.executemany("UPDATE master_rows SET data_json = ?, updated_at = ? WHERE id = ?", updates)
-    return {"results": results, **counts, "idempotent": False}
+    return {"outcomes": outcomes, "failures": failures, **counts, "idempotent": False}
 
 
 def load_table_definition(conn: sqlite3.Connection, tenant_id: str, table_name: str) -> dict[str, Any]:

@@ -43,8 +43,7 @@ def supplier(code: str = "SUP-1", **fields: Any) -> dict[str, Any]:
 
 def test_partial_upsert_changes_only_the_fields_sent(api: Api) -> None:
     first = upsert(api, "/suppliers", [supplier(country_code="SE", currency_code="SEK", vat_number="SE1")])
-    assert (first["created"], first["results"][0]["outcome"]) == (1, "created")
-    assert first["results"][0]["key"] == {"supplier_code": "SUP-1"}
+    assert (first["created"], first["outcomes"], first["failures"]) == (1, ["created"], [])
     assert first["idempotent"] is False
     before = one(api, "/suppliers", supplier_code="SUP-1")
     assert (before["name"], before["country_code"], before["vat_number"]) == ("Supplier SUP-1", "SE", "SE1")
@@ -54,7 +53,7 @@ def test_partial_upsert_changes_only_the_fields_sent(api: Api) -> None:
 
     # Only the email is sent: everything else stays; created_at (read-only) is ignored, not an error.
     result = upsert(api, "/suppliers", [{"supplier_code": "SUP-1", "email": "ap@sup.example", "created_at": "x"}])
-    assert result["results"][0]["outcome"] == "updated"
+    assert result["outcomes"] == ["updated"]
     after = one(api, "/suppliers", supplier_code="SUP-1")
     assert after["email"] == "ap@sup.example"
     assert {k: v for k, v in after.items() if k not in ("email", "updated_at")} == {
@@ -67,10 +66,10 @@ def test_partial_upsert_changes_only_the_fields_sent(api: Api) -> None:
 
     # Nothing differs after applying: unchanged.
     result = upsert(api, "/suppliers", [{"supplier_code": "SUP-1", "country_code": "SE", "vat_number": None}])
-    assert (result["unchanged"], result["results"][0]["outcome"]) == (1, "unchanged")
+    assert (result["unchanged"], result["outcomes"]) == (1, ["unchanged"])
     # A required-on-create field cannot be cleared.
     result = upsert(api, "/suppliers", [{"supplier_code": "SUP-1", "name": None}])
-    assert result["results"][0]["errors"][0]["message"].startswith("REQUIRED:")
+    assert result["failures"][0]["errors"][0]["message"].startswith("REQUIRED:")
 
 
 def test_nested_children_are_upserted_on_their_own_keys(api: Api) -> None:
@@ -95,7 +94,7 @@ def test_nested_children_are_upserted_on_their_own_keys(api: Api) -> None:
         [{"supplier_code": "SUP-1", "locations": [{"location_code": "MAIN", "active": False}],
           "bank_accounts": [{"iban": IBAN_2, "currency_code": "GBP"}]}],
     )  # fmt: skip
-    assert result["results"][0]["outcome"] == "updated"
+    assert result["outcomes"] == ["updated"]
     row = one(api, "/suppliers", supplier_code="SUP-1")
     assert row["locations"] == [
         {"location_code": "MAIN", "name": "Main", "erp_company_code": None, "country_code": "SE", "active": False},
@@ -105,11 +104,12 @@ def test_nested_children_are_upserted_on_their_own_keys(api: Api) -> None:
     assert row["addresses"][0]["city"] == "Stockholm"
     # A new child needs its own create-time fields (a location's name).
     result = upsert(api, "/suppliers", [{"supplier_code": "SUP-1", "locations": [{"location_code": "NEW"}]}])
-    assert result["results"][0]["outcome"] == "failed"
-    assert result["results"][0]["errors"] == [
-        {"field": "locations[0].name", "message": result["results"][0]["errors"][0]["message"]}
+    assert result["outcomes"] == ["failed"]
+    assert result["failures"][0]["key"] == {"supplier_code": "SUP-1"}
+    assert result["failures"][0]["errors"] == [
+        {"field": "locations[0].name", "message": result["failures"][0]["errors"][0]["message"]}
     ]
-    assert result["results"][0]["errors"][0]["message"].startswith("REQUIRED_ON_CREATE:")
+    assert result["failures"][0]["errors"][0]["message"].startswith("REQUIRED_ON_CREATE:")
 
 
 def test_per_row_failures_do_not_stop_the_others(api: Api) -> None:
@@ -122,11 +122,11 @@ def test_per_row_failures_do_not_stop_the_others(api: Api) -> None:
         supplier("OK-2", locations=[{"location_code": "L", "name": "L", "country_code": "QQ"}]),
     ]
     result = upsert(api, "/suppliers", rows)
-    outcomes = [r["outcome"] for r in result["results"]]
+    outcomes = result["outcomes"]
     assert outcomes == ["created", "failed", "failed", "failed", "failed", "failed"]
-    assert [r["index"] for r in result["results"]] == list(range(6))
+    assert [f["index"] for f in result["failures"]] == [i for i, o in enumerate(outcomes) if o == "failed"]
     assert (result["created"], result["failed"], result["updated"], result["unchanged"]) == (1, 5, 0, 0)
-    errors = {r["key"]["supplier_code"]: r["errors"] for r in result["results"] if r["outcome"] == "failed"}
+    errors = {f["key"]["supplier_code"]: f["errors"] for f in result["failures"]}
     assert errors["NO-NAME"][0]["field"] == "name"
     assert errors["NO-NAME"][0]["message"].startswith("REQUIRED_ON_CREATE:")
     assert errors["BAD-IBAN"][0]["field"] == "bank_accounts[0].iban"
@@ -145,9 +145,9 @@ def test_per_row_failures_do_not_stop_the_others(api: Api) -> None:
             {"po_number": "PO-2", "supplier_code": "S", "order_date": "2026-02-28", "status": None},
         ],
     )
-    assert [r["outcome"] for r in result["results"]] == ["failed", "created"]
-    assert result["results"][0]["errors"][0]["field"] == "order_date"
-    assert result["results"][0]["errors"][0]["message"].startswith("INVALID_FORMAT:")
+    assert result["outcomes"] == ["failed", "created"]
+    assert result["failures"][0]["errors"][0]["field"] == "order_date"
+    assert result["failures"][0]["errors"][0]["message"].startswith("INVALID_FORMAT:")
     # A pattern violation is a request error (the schema), not a row outcome.
     body = problem(api.post("/suppliers/upsert", json={"rows": [supplier(country_code="se")]}), 400, "VALIDATION_ERROR")
     assert body["errors"][0]["field"] == "rows[0].country_code"
@@ -168,9 +168,9 @@ def test_receipts_need_existing_po_lines(api: Api) -> None:
              "lines": [{"po_number": "PO-9", "po_line_number": 3, "quantity_received": 1}]},
         ],
     )  # fmt: skip
-    assert [r["outcome"] for r in result["results"]] == ["created", "failed"]
-    assert result["results"][1]["errors"][0]["field"] == "lines[0]"
-    assert result["results"][1]["errors"][0]["message"].startswith("PO_LINE_NOT_FOUND:")
+    assert result["outcomes"] == ["created", "failed"]
+    assert result["failures"][0]["errors"][0]["field"] == "lines[0]"
+    assert result["failures"][0]["errors"][0]["message"].startswith("PO_LINE_NOT_FOUND:")
 
 
 def test_payments_need_existing_invoices(api: Api) -> None:
@@ -187,10 +187,10 @@ def test_payments_need_existing_invoices(api: Api) -> None:
              "lines": [{"line_number": 1, "invoice_number": "INV-2", "supplier_code": "SUP-1"}]},
         ],
     )  # fmt: skip
-    assert [r["outcome"] for r in result["results"]] == ["created", "created", "failed", "failed"]
-    for failed in result["results"][2:]:
+    assert result["outcomes"] == ["created", "created", "failed", "failed"]
+    for failed in result["failures"]:
         assert failed["errors"][0]["message"].startswith("INVOICE_NOT_FOUND:")
-    assert result["results"][2]["errors"][0]["field"] == "lines[0].invoice_token"
+    assert result["failures"][0]["errors"][0]["field"] == "lines[0].invoice_token"
     # Another tenant's invoice is not found either.
     other = api.admin.create_tenant("Other")
     other_token = api.admin.create_invoice(other.tenant_id, invoice_number="X-1", supplier_code="SUP-1")
@@ -205,7 +205,7 @@ def test_payments_need_existing_invoices(api: Api) -> None:
             }
         ],
     )
-    assert result["results"][0]["outcome"] == "failed"
+    assert result["outcomes"] == ["failed"]
 
 
 def test_list_filters_and_pagination(api: Api) -> None:
@@ -374,10 +374,10 @@ def test_customer_data_tables(api: Api, admin: SandboxAdmin) -> None:
             {"name": "No key"},
         ],
     )
-    assert [r["outcome"] for r in result["results"]] == ["created"] + ["failed"] * 6
-    fields = [r["errors"][0]["field"] for r in result["results"][1:]]
+    assert result["outcomes"] == ["created"] + ["failed"] * 6
+    fields = [f["errors"][0]["field"] for f in result["failures"]]
     assert fields == ["colour", "name", "name", "code", "valid_from", "code"]
-    messages = [r["errors"][0]["message"].split(":")[0] for r in result["results"][1:]]
+    messages = [f["errors"][0]["message"].split(":")[0] for f in result["failures"]]
     assert messages == [
         "UNKNOWN_COLUMN",
         "INVALID_TYPE",

@@ -13,6 +13,7 @@ import pytest
 
 from nuntiq_sdk import (
     APIConnectionError,
+    BaseLoad,
     ConflictError,
     FullLoadEmptyError,
     JobContext,
@@ -154,8 +155,11 @@ class FakeAPI:
 
 
 def _upsert_result(results: list[dict[str, Any]]) -> dict[str, Any]:
-    counts = {o: sum(r["outcome"] == o for r in results) for o in ("created", "updated", "unchanged", "failed")}
-    return {"results": results, **counts, "idempotent": False}
+    """The API's compact answer: one outcome per row, reasons for the failed ones."""
+    outcomes = [r["outcome"] for r in results]
+    counts = {o: outcomes.count(o) for o in ("created", "updated", "unchanged", "failed")}
+    failures = [{k: r[k] for k in ("index", "key", "errors")} for r in results if r["outcome"] == "failed"]
+    return {"outcomes": outcomes, "failures": failures, **counts, "idempotent": False}
 
 
 def _problem(status: int, code: str) -> httpx.Response:
@@ -212,6 +216,39 @@ def test_a_new_entity_sends_every_field_it_has(api: FakeAPI, context: JobContext
     ]
     assert result.created == [{"supplier_code": "SUP-100"}]
     assert (result.updated, result.unchanged, result.failed) == ([], [], [])
+
+
+def test_children_given_as_dicts_are_sent_as_given_and_become_entities_when_read(
+    api: FakeAPI, context: JobContext
+) -> None:
+    load = SupplierLoad(context)
+    shared = {"location_code": "MAIN", "name": "HQ"}  # one template dict for two rows
+    first = load.new(supplier_code="SUP-1", name="One", locations=[shared], bank_accounts=({"iban": IBAN},))
+    second = load.new(supplier_code="SUP-2", name="Two", locations=[shared])
+    load.save_all()
+    rows = api.posts("/suppliers/upsert")[0]["rows"]
+    assert rows[0]["locations"] == [{"location_code": "MAIN", "name": "HQ"}]
+    assert rows[0]["bank_accounts"] == [{"iban": IBAN}]
+    assert (first.is_dirty, second.is_dirty) == (False, False)
+    # Read, the children are clean entities; changing one writes into neither the template nor the other row.
+    first.locations[0].name = "Berlin HQ"
+    assert shared["name"] == "HQ"
+    assert second.locations[0].name == "HQ"
+    load.save_all()
+    assert api.posts("/suppliers/upsert")[1]["rows"] == [
+        {"supplier_code": "SUP-1", "locations": [{"location_code": "MAIN", "name": "Berlin HQ"}]}
+    ]
+
+
+def test_children_given_as_dicts_are_checked_by_name_when_given(context: JobContext) -> None:
+    load = SupplierLoad(context)
+    with pytest.raises(AttributeError, match="SupplierLocation has no field 'nmae'; did you mean 'name'"):
+        load.new(supplier_code="SUP-1", locations=[{"location_code": "MAIN", "nmae": "HQ"}])
+    with pytest.raises(AttributeError, match=r"Supplier\.created_at is read-only"):
+        load.new(supplier_code="SUP-1", created_at="2026-01-01T00:00:00Z")
+    with pytest.raises(AttributeError, match="Supplier has no field 'colour'"):
+        load.new(supplier_code="SUP-1", colour="red")
+    assert len(load) == 0
 
 
 def test_a_second_save_with_nothing_changed_sends_nothing(api: FakeAPI, context: JobContext) -> None:
@@ -612,3 +649,27 @@ def test_a_field_added_to_the_spec_is_usable_with_no_sdk_change(api: FakeAPI, co
         ]
     with pytest.raises(AttributeError, match="no field 'duns_number'"):
         SupplierLoad(context).new(duns_number="123456789")
+
+
+@pytest.mark.parametrize("load_class", [SupplierLoad, PurchaseOrderLoad, UserLoad])
+def test_the_bulk_check_of_new_rows_agrees_with_the_worded_checks(load_class: type[BaseLoad]) -> None:
+    """A new row sent unexamined (the bulk path) is one the field-by-field checks find nothing in."""
+    from tests.unit.test_validation import _SAMPLES
+
+    meta = load_class._entity_meta()
+    base = {"supplier_code": "S-1", "name": "N", "po_number": "PO-1", "email": "a@b.example"}
+    base = {k: v for k, v in base.items() if k in meta.writable}
+    child_rows: list[object] = [[{"location_code": "L", "name": "L"}], [{"line_number": 1}], [{"iban": IBAN}], [{}]]
+    for field in sorted(meta.assignable):
+        for value in [*_SAMPLES, *child_rows]:
+            try:
+                entity = meta.entity_class(**{**base, field: value})
+            except (AttributeError, TypeError):
+                continue  # refused when given
+            problems: list[Any] = []
+            entity._row(False, problems)
+            accepted = not entity._children and meta.accepts_new(entity._values)
+            if accepted:
+                assert not problems, (field, value, problems)
+            elif value is not None and not problems:
+                assert entity._children or field in meta.children, (field, value)

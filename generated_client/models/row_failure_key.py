@@ -7,11 +7,11 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="RowResultKey")
+T = TypeVar("T", bound="RowFailureKey")
 
 
 @_attrs_define
-class RowResultKey:
+class RowFailureKey:
     """The row's natural key, e.g. {"supplier_code": "SUP-100"}."""
 
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -26,10 +26,10 @@ class RowResultKey:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        row_result_key = cls()
+        row_failure_key = cls()
 
-        row_result_key.additional_properties = d
-        return row_result_key
+        row_failure_key.additional_properties = d
+        return row_failure_key
 
     @property
     def additional_keys(self) -> list[str]:

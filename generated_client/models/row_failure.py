@@ -7,32 +7,26 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.upsert_outcome import UpsertOutcome
-from ..types import UNSET, Unset
-
 if TYPE_CHECKING:
     from ..models.field_error import FieldError
-    from ..models.row_result_key import RowResultKey
+    from ..models.row_failure_key import RowFailureKey
 
 
-T = TypeVar("T", bound="RowResult")
+T = TypeVar("T", bound="RowFailure")
 
 
 @_attrs_define
-class RowResult:
+class RowFailure:
     """
     Attributes:
         index (int): The row's position in the request.
-        key (RowResultKey): The row's natural key, e.g. {"supplier_code": "SUP-100"}.
-        outcome (UpsertOutcome):
-        errors (list[FieldError] | Unset): Why a failed row was refused (field and message; code in the message's
-            prefix).
+        key (RowFailureKey): The row's natural key, e.g. {"supplier_code": "SUP-100"}.
+        errors (list[FieldError]): Why the row was refused (field and message; code in the message's prefix).
     """
 
     index: int
-    key: RowResultKey
-    outcome: UpsertOutcome
-    errors: list[FieldError] | Unset = UNSET
+    key: RowFailureKey
+    errors: list[FieldError]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -40,14 +34,10 @@ class RowResult:
 
         key = self.key.to_dict()
 
-        outcome = self.outcome.value
-
-        errors: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.errors, Unset):
-            errors = []
-            for errors_item_data in self.errors:
-                errors_item = errors_item_data.to_dict()
-                errors.append(errors_item)
+        errors = []
+        for errors_item_data in self.errors:
+            errors_item = errors_item_data.to_dict()
+            errors.append(errors_item)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -55,44 +45,37 @@ class RowResult:
             {
                 "index": index,
                 "key": key,
-                "outcome": outcome,
+                "errors": errors,
             }
         )
-        if errors is not UNSET:
-            field_dict["errors"] = errors
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.field_error import FieldError
-        from ..models.row_result_key import RowResultKey
+        from ..models.row_failure_key import RowFailureKey
 
         d = dict(src_dict)
         index = d.pop("index")
 
-        key = RowResultKey.from_dict(d.pop("key"))
+        key = RowFailureKey.from_dict(d.pop("key"))
 
-        outcome = UpsertOutcome(d.pop("outcome"))
+        errors = []
+        _errors = d.pop("errors")
+        for errors_item_data in _errors:
+            errors_item = FieldError.from_dict(errors_item_data)
 
-        _errors = d.pop("errors", UNSET)
-        errors: list[FieldError] | Unset = UNSET
-        if _errors is not UNSET:
-            errors = []
-            for errors_item_data in _errors:
-                errors_item = FieldError.from_dict(errors_item_data)
+            errors.append(errors_item)
 
-                errors.append(errors_item)
-
-        row_result = cls(
+        row_failure = cls(
             index=index,
             key=key,
-            outcome=outcome,
             errors=errors,
         )
 
-        row_result.additional_properties = d
-        return row_result
+        row_failure.additional_properties = d
+        return row_failure
 
     @property
     def additional_keys(self) -> list[str]:
