@@ -99,25 +99,24 @@ class EntityMeta:
                     found.append(FieldProblem(field, None, "is required when creating", row=label))
         return found
 
-    def raw_children(self, field: str, value: Any) -> list[dict[str, Any]] | None:
-        """Children given as plain dicts of settable fields, kept as they are; None when they need entities now.
+    def raw_children(self, field: str, value: Any) -> list[dict[str, Any]] | tuple[dict[str, Any], ...] | None:
+        """Children given as plain dicts of settable fields, kept as given; None when they need entities now.
 
         Entities, dicts with unknown or read-only names, or with children of
         their own go through ``EntityList`` at once, which checks each name.
-        The dicts are only read until the field is first read, when each is
-        copied into a child entity: changing a child never writes into them.
+        The list and its dicts are kept (as any value given is) and only read
+        until the field is first read, when each dict is copied into a child
+        entity: changing a child never writes into the caller's dicts.
         """
         settable = self.children[field].writable
         if value is None:
-            return []
-        if value.__class__ is tuple:
-            value = list(value)
-        elif value.__class__ is not list:
+            return ()
+        if value.__class__ is not list and value.__class__ is not tuple:
             return None
         for item in value:
             if item.__class__ is not dict or not item.keys() <= settable:
                 return None
-        rows: list[dict[str, Any]] = value
+        rows: list[dict[str, Any]] | tuple[dict[str, Any], ...] = value
         return rows
 
 

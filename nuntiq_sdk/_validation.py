@@ -155,7 +155,7 @@ _FAST_TYPES: Mapping[str, str] = {
     "integer": "v.__class__ is int",
     "number": "(v.__class__ is float or v.__class__ is int)",
     "boolean": "v.__class__ is bool",
-    "array": "v.__class__ is list",
+    "array": "(v.__class__ is list or v.__class__ is tuple)",
     "object": "v.__class__ is dict",
 }
 
