@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,15 +19,14 @@ from typing import Any
 import pytest
 
 import connectors.acme_erp_sftp_push as push_connector
-from nuntiq_sandbox.sftp import EmbeddedSFTPServer
 from nuntiq_sandbox.testing import ApiToken, SandboxServer, Tenant
-from tests.sdk.conftest import invoice_spec
+from nuntiq_sdk.testing import SFTP_USER as SFTP_USER  # the push tests log in as the harness's user
+from nuntiq_sdk.testing import SFTPDropFolder, invoice_spec
 
 CONNECTOR = Path(push_connector.__file__)
 SEED_CONNECTOR = Path(__file__).with_name("seed_004_sftp_push.py")
 OUTBOX = "/inbound/invoices"
 SENT = "/inbound/invoices/sent"
-SFTP_USER = "nuntiq_push"
 
 
 class PushWorld:
@@ -105,17 +102,14 @@ class PushWorld:
 
 
 @pytest.fixture
-def push_world(sandbox: SandboxServer, tmp_path: Path) -> Iterator[PushWorld]:
-    password = secrets.token_urlsafe(12)
-    root = tmp_path / "sftp"
-    root.mkdir()
+def push_world(sandbox: SandboxServer, nuntiq_sftp: SFTPDropFolder, tmp_path: Path) -> PushWorld:
+    """The harness's SFTP server; the tenant comes from ``sandbox`` (a crash-test module brings its own)."""
     work = tmp_path / "work"
     work.mkdir()
-    with EmbeddedSFTPServer(root, users={SFTP_USER: password}) as server:
-        world = PushWorld(sandbox, server, root, work)
-        world.config["sftp_user"] = SFTP_USER
-        world.secrets["sftp_password"] = password
-        yield world
+    world = PushWorld(sandbox, nuntiq_sftp.server, nuntiq_sftp.root, work)
+    world.config["sftp_user"] = nuntiq_sftp.user
+    world.secrets["sftp_password"] = nuntiq_sftp.password
+    return world
 
 
 # -- helpers for the live push tests (test_push_embedded_live.py, test_push_openssh_live.py) --
@@ -156,7 +150,7 @@ def summary_of(pushed: int = 0, failed: int = 0, claimed: int | None = None, **o
 
 
 def csv_row(number: str) -> str:
-    """The CSV row invoice_spec(number) renders to (tests/sdk/conftest.py INVOICE_FIELDS, 2 lines)."""
+    """The CSV row invoice_spec(number) renders to (nuntiq_sdk.testing.invoice_spec: its fields, 2 lines)."""
     return f"{number}\t2026-11-02\tEUR\t1190.00\tSUP-100\t2"
 
 

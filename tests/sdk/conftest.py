@@ -16,6 +16,7 @@ import pytest
 
 from nuntiq_sandbox.testing import ApiToken, SandboxAdmin, Tenant
 from nuntiq_sdk import JobContext
+from nuntiq_sdk.testing import invoice_spec  # the harness's realistic invoice, re-exported for these tests
 from tests.recording import CASSETTES, REPLAY_BASE_URL, VCR_CONFIG
 
 PINNED_NOW = "2026-11-15T12:00:00Z"
@@ -76,33 +77,6 @@ def world(record_mode: str, request: pytest.FixtureRequest, tmp_path: Path) -> I
         world.close()
 
 
-INVOICE_FIELDS = {
-    "invoiceNumber": "INV-1001",
-    "invoiceDate": "2026-11-02",
-    "currencyCode": "EUR",
-    "grossAmount": "1190.00",
-    "supplierCode": "SUP-100",
-}
+INVOICE_FIELDS = invoice_spec()["fields"]
 
-
-def invoice_spec(number: str = "INV-1001", **overrides: Any) -> dict[str, Any]:
-    """A realistic invoice for the admin API."""
-    spec: dict[str, Any] = {
-        "status": 90,
-        "invoice_number": number,
-        "supplier_code": "SUP-100",
-        "supplier_location_code": "MAIN",
-        "erp_company_code": "EMEA",
-        "ext_reference_1": "CUSTOMER-A",
-        "fields": {**INVOICE_FIELDS, "invoiceNumber": number},
-        "addresses": [
-            {"role": "vendor", "address_name": "Acme Supplies GmbH", "city": "Berlin", "country_code": "DE"},
-            {"role": "buyer", "address_name": "Demo Customer BV", "city": "Utrecht", "country_code": "NL"},
-        ],
-        "lines": [
-            {"line_number": 1, "fields": {"description": "Widgets", "quantity": 10, "amount": "1000.00"}},
-            {"line_number": 2, "fields": {"description": "Freight", "quantity": 1, "amount": "0.00"}},
-        ],
-    }
-    spec.update(overrides)
-    return spec
+__all__ = ["INVOICE_FIELDS", "PINNED_NOW", "World", "invoice_spec"]
