@@ -36,6 +36,7 @@ from nuntiq_sandbox._validation import VALIDATOR_MAP
 from nuntiq_sandbox.handlers import (
     AdminHandlers,
     DeltaHandlers,
+    IngestionHandlers,
     InvoiceHandlers,
     LifecycleHandlers,
     MasterDataHandlers,
@@ -108,7 +109,13 @@ def create_app(
         base_path=API_BASE_PATH,
         name="customer",
         resolver=HandlerResolver(
-            [InvoiceHandlers(store), LifecycleHandlers(store), DeltaHandlers(store), MasterDataHandlers(store)]
+            [
+                InvoiceHandlers(store),
+                LifecycleHandlers(store),
+                DeltaHandlers(store),
+                IngestionHandlers(store),
+                MasterDataHandlers(store),
+            ]
         ),
     )
     app.add_api(

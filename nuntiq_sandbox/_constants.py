@@ -12,6 +12,7 @@ __all__ = [
     "CLAIMABLE_STATUSES",
     "DEFAULT_HOST",
     "DEFAULT_PORT",
+    "INGESTION_MAX_FILE_BYTES",
     "INTAKE_LIMIT",
     "OCCURRED_AT_WINDOW_DAYS",
     "OPERATION_PERMISSIONS",
@@ -20,6 +21,7 @@ __all__ = [
     "POLL_LIMIT_MAX",
     "REQUEST_ID_HEADER",
     "STATUS_FAILED",
+    "STATUS_INTAKE_RECEIVED",
     "STATUS_INTEGRATING",
     "STATUS_NAMES",
     "STATUS_PENDING_INTEGRATION",
@@ -53,6 +55,7 @@ PERMISSIONS: tuple[str, ...] = (
     "MASTER_DATA_READ",
     "MASTER_DATA_WRITE",
     "USER_ADMIN",
+    "INVOICE_IMPORT",
 )
 
 # operationId -> the permission it needs (None: any valid token). An operation
@@ -76,6 +79,10 @@ OPERATION_PERMISSIONS: Mapping[str, str | None] = {
     "completeDeltaRun": "DELTA_STATE",
     "failDeltaRun": "DELTA_STATE",
     "getDeltaState": "DELTA_STATE",
+    "uploadIngestionFile": "INVOICE_IMPORT",
+    "getIngestionFile": "INVOICE_IMPORT",
+    "submitInvoiceImport": "INVOICE_IMPORT",
+    "getInvoiceImport": "INVOICE_IMPORT",
     "listSuppliers": "MASTER_DATA_READ",
     "upsertSuppliers": "MASTER_DATA_WRITE",
     "deleteSuppliers": "MASTER_DATA_WRITE",
@@ -117,6 +124,10 @@ OPERATION_PERMISSIONS: Mapping[str, str | None] = {
 }
 
 INTAKE_LIMIT = 90
+# An imported invoice waits here (RECEIVED) until intake completes.
+STATUS_INTAKE_RECEIVED = 10
+# The largest ingestion file the API accepts (the spec's upload body maxLength).
+INGESTION_MAX_FILE_BYTES = 52_428_800
 STATUS_PENDING_INTEGRATION = 90
 STATUS_RETRIGGERED = 91
 STATUS_INTEGRATING = 92

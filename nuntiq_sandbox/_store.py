@@ -159,6 +159,29 @@ CREATE TABLE IF NOT EXISTS customer_data_tables (
     created_at TEXT NOT NULL,
     PRIMARY KEY (tenant_id, table_name)
 );
+CREATE TABLE IF NOT EXISTS ingestion_files (
+    file_id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    file_name TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    content BLOB NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (tenant_id, sha256)
+);
+CREATE TABLE IF NOT EXISTS invoice_imports (
+    import_id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    source_key TEXT NOT NULL,
+    content_sha256 TEXT NOT NULL,
+    invoice_id INTEGER NOT NULL REFERENCES invoices(id),
+    intake_due_at TEXT NOT NULL,
+    intake_completed_at TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (tenant_id, source_key)
+);
+CREATE INDEX IF NOT EXISTS invoice_imports_pending ON invoice_imports (intake_completed_at, intake_due_at);
 CREATE TABLE IF NOT EXISTS idempotency_keys (
     tenant_id TEXT NOT NULL,
     key TEXT NOT NULL,

@@ -212,6 +212,15 @@ class SandboxAdmin:
         text = instant.isoformat() if isinstance(instant, datetime) else instant
         return dict(self._call("POST", "/clock/set", {"now": text}))
 
+    def set_intake_delay(self, tenant_id: str, seconds: float) -> dict[str, Any]:
+        """Imports submitted from now on stay in intake for ``seconds`` of sandbox clock (default 0)."""
+        return dict(self._call("POST", f"/tenants/{tenant_id}/intake-delay", {"seconds": seconds}))
+
+    def complete_intake(self, tenant_id: str | None = None) -> list[str]:
+        """Finish every pending import's intake now (one tenant's, or all); the invoices that reached 90."""
+        body = {} if tenant_id is None else {"tenant_id": tenant_id}
+        return list(self._call("POST", "/intake/complete", body)["invoice_tokens"])
+
     def add_fault(
         self,
         path_regex: str,

@@ -18,7 +18,8 @@
         │   ├── ExtReferenceRequiredError         EXT_REFERENCE_REQUIRED
         │   ├── OccurredAtOutOfRangeError         OCCURRED_AT_OUT_OF_RANGE
         │   ├── InvalidCursorError                INVALID_CURSOR
-        │   └── DeleteFilterRequiredError         DELETE_FILTER_REQUIRED
+        │   ├── DeleteFilterRequiredError         DELETE_FILTER_REQUIRED
+        │   └── FileChecksumMismatchError         FILE_CHECKSUM_MISMATCH
         ├── AuthenticationError            401    the token is missing, unknown or revoked
         ├── PermissionDeniedError          403    the token lacks a permission
         ├── NotFoundError                  404    no such object in this tenant
@@ -27,7 +28,9 @@
         │   ├── DeltaRunNotFoundError             DELTA_RUN_NOT_FOUND
         │   ├── DeltaStateNotFoundError           DELTA_STATE_NOT_FOUND
         │   ├── FullLoadNotFoundError             FULL_LOAD_NOT_FOUND
-        │   └── CustomerDataTableNotFoundError    CUSTOMER_DATA_TABLE_NOT_FOUND
+        │   ├── CustomerDataTableNotFoundError    CUSTOMER_DATA_TABLE_NOT_FOUND
+        │   ├── FileNotFoundOnServerError         FILE_NOT_FOUND
+        │   └── ImportNotFoundError               IMPORT_NOT_FOUND
         ├── ConflictError                  409    the object's state refuses the request
         │   ├── LifecycleTransitionError          LIFECYCLE_TRANSITION_INVALID (.valid_next_codes, .current_code)
         │   ├── TerminalStateError                TERMINAL_STATE (.current_code)
@@ -38,7 +41,10 @@
         │   ├── DeltaRunFinishedError             DELTA_RUN_FINISHED
         │   ├── IdempotencyKeyInUseError          IDEMPOTENCY_KEY_IN_USE
         │   ├── FullLoadNotStagingError           FULL_LOAD_NOT_STAGING
-        │   └── FullLoadObjectMismatchError       FULL_LOAD_OBJECT_MISMATCH
+        │   ├── FullLoadObjectMismatchError       FULL_LOAD_OBJECT_MISMATCH
+        │   └── SourceKeyConflictError            SOURCE_KEY_CONFLICT
+        ├── ContentTooLargeError           413    the body is over the operation's limit
+        │   └── FileTooLargeError                 FILE_TOO_LARGE
         ├── UnprocessableEntityError       422
         │   ├── InvoiceNotReadyError              INVOICE_NOT_READY (.current_status)
         │   ├── IdempotencyKeyReusedError         IDEMPOTENCY_KEY_REUSED
@@ -81,6 +87,7 @@ __all__ = [
     "ClarificationCodeRequiredError",
     "ConfigError",
     "ConflictError",
+    "ContentTooLargeError",
     "CustomerDataTableNotFoundError",
     "DeleteFilterRequiredError",
     "DeltaRunActiveError",
@@ -89,12 +96,16 @@ __all__ = [
     "DeltaStateNotFoundError",
     "ExtReferenceRequiredError",
     "FieldProblem",
+    "FileChecksumMismatchError",
+    "FileNotFoundOnServerError",
+    "FileTooLargeError",
     "FullLoadEmptyError",
     "FullLoadNotFoundError",
     "FullLoadNotStagingError",
     "FullLoadObjectMismatchError",
     "IdempotencyKeyInUseError",
     "IdempotencyKeyReusedError",
+    "ImportNotFoundError",
     "InternalServerError",
     "InvalidCodeError",
     "InvalidCursorError",
@@ -111,6 +122,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RequestValidationError",
+    "SourceKeyConflictError",
     "TerminalStateError",
     "UnprocessableEntityError",
     "ValidationError",
@@ -342,6 +354,10 @@ class ConflictError(APIStatusError):
     STATUS = 409
 
 
+class ContentTooLargeError(APIStatusError):
+    STATUS = 413
+
+
 class UnprocessableEntityError(APIStatusError):
     STATUS = 422
 
@@ -537,6 +553,36 @@ class InvoiceNotReadyError(UnprocessableEntityError, _CurrentStatusMixin):
     CODE = "INVOICE_NOT_READY"
 
 
+class FileChecksumMismatchError(BadRequestError):
+    """The uploaded bytes do not hash to the declared sha256 (changed on disk, or damaged on the way)."""
+
+    CODE = "FILE_CHECKSUM_MISMATCH"
+
+
+class FileNotFoundOnServerError(NotFoundError):
+    """The tenant has stored no ingestion file with this sha256 (named so as not to shadow the builtin)."""
+
+    CODE = "FILE_NOT_FOUND"
+
+
+class ImportNotFoundError(NotFoundError):
+    """No import was submitted under this source_key."""
+
+    CODE = "IMPORT_NOT_FOUND"
+
+
+class SourceKeyConflictError(ConflictError):
+    """The source_key was imported before with different content; a new document needs a new key."""
+
+    CODE = "SOURCE_KEY_CONFLICT"
+
+
+class FileTooLargeError(ContentTooLargeError):
+    """The file is larger than the API accepts."""
+
+    CODE = "FILE_TOO_LARGE"
+
+
 class IdempotencyKeyReusedError(UnprocessableEntityError):
     """The Idempotency-Key was used before with a different body."""
 
@@ -557,6 +603,7 @@ _STATUS_CLASSES: Mapping[int, type[APIStatusError]] = {
         PermissionDeniedError,
         NotFoundError,
         ConflictError,
+        ContentTooLargeError,
         UnprocessableEntityError,
         RateLimitError,
     )
@@ -594,6 +641,11 @@ _CODE_CLASSES: Mapping[str, type[APIStatusError]] = {
         InvoiceNotReadyError,
         IdempotencyKeyReusedError,
         FullLoadEmptyError,
+        FileChecksumMismatchError,
+        FileNotFoundOnServerError,
+        ImportNotFoundError,
+        SourceKeyConflictError,
+        FileTooLargeError,
     )
     if cls.CODE is not None
 }

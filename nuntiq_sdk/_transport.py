@@ -5,6 +5,9 @@ What is retried:
 * ``httpx.TransportError`` of the network kind (connect, read, write, remote
   protocol, proxy errors and every timeout), and responses whose status is in
   ``RETRYABLE_STATUS_CODES`` (429 and 5xx).
+* A body streamed from a seekable file (an ingestion upload) is rewound
+  before each retry; any other streamed body is buffered once so it can be
+  sent again.
 * Only when it is safe. GET, HEAD, OPTIONS, PUT and DELETE are; POST and PATCH
   are when the request carries an ``Idempotency-Key``. The transport adds a
   fresh key to every POST that has none, and the same request object (so the
@@ -103,7 +106,8 @@ class RetryTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if request.method == "POST" and IDEMPOTENCY_KEY_HEADER not in request.headers:
             request.headers[IDEMPOTENCY_KEY_HEADER] = uuid.uuid4().hex
-        if self.max_retries:
+        rewind = _seekable_body(request) if self.max_retries else None
+        if self.max_retries and rewind is None:
             request.read()  # buffer a streamed body so that it can be sent again
         attempt = 0
         while True:
@@ -128,6 +132,8 @@ class RetryTransport(httpx.BaseTransport):
                 response.close()
                 self._log_retry(request, attempt, delay, reason=f"status {response.status_code}", request_id=request_id)
             self._sleep(delay)
+            if rewind is not None:
+                rewind()
             attempt += 1
             request.headers[RETRY_COUNT_HEADER] = str(attempt)
 
@@ -174,6 +180,26 @@ class RetryTransport(httpx.BaseTransport):
                 },
             },
         )
+
+
+def _seekable_body(request: httpx.Request) -> Callable[[], None] | None:
+    """For a body streamed from a seekable file: a function that rewinds it for the next attempt.
+
+    httpx keeps ``content=<file>`` as the file itself under the request's
+    stream, so a large upload is re-read from disk on a retry instead of
+    being held in memory for one.
+    """
+    source = getattr(request.stream, "_stream", None)
+    seek, tell, seekable = (getattr(source, name, None) for name in ("seek", "tell", "seekable"))
+    if not (callable(seek) and callable(tell) and callable(seekable) and hasattr(source, "read")):
+        return None
+    try:
+        if not seekable():
+            return None
+        start = tell()
+    except (OSError, ValueError):
+        return None
+    return lambda: seek(start)
 
 
 def _read(response: httpx.Response) -> None:

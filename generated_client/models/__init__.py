@@ -35,9 +35,16 @@ from .full_load_object import FullLoadObject
 from .full_load_result import FullLoadResult
 from .full_load_start import FullLoadStart
 from .full_load_status import FullLoadStatus
+from .ingestion_file import IngestionFile
+from .ingestion_file_role import IngestionFileRole
 from .integration_result_request import IntegrationResultRequest
 from .invoice import Invoice
 from .invoice_fields import InvoiceFields
+from .invoice_import import InvoiceImport
+from .invoice_import_file import InvoiceImportFile
+from .invoice_import_request import InvoiceImportRequest
+from .invoice_import_request_fields import InvoiceImportRequestFields
+from .invoice_import_status import InvoiceImportStatus
 from .invoice_line import InvoiceLine
 from .invoice_line_fields import InvoiceLineFields
 from .invoice_status_name import InvoiceStatusName
@@ -140,9 +147,16 @@ __all__ = (
     "FullLoadResult",
     "FullLoadStart",
     "FullLoadStatus",
+    "IngestionFile",
+    "IngestionFileRole",
     "IntegrationResultRequest",
     "Invoice",
     "InvoiceFields",
+    "InvoiceImport",
+    "InvoiceImportFile",
+    "InvoiceImportRequest",
+    "InvoiceImportRequestFields",
+    "InvoiceImportStatus",
     "InvoiceLine",
     "InvoiceLineFields",
     "InvoiceStatusName",

@@ -19,7 +19,8 @@ from nuntiq_sandbox._problems import ApiProblem, validation_problem
 from nuntiq_sandbox._store import Store, api_time, db_time, parse_instant
 from nuntiq_sandbox._tokens import generate_token, hash_token
 from nuntiq_sandbox.handlers._common import dumps, json_response, new_id, not_found
-from nuntiq_sandbox.handlers.invoices import insert_invoice, invoice_json, load_invoice
+from nuntiq_sandbox.handlers.ingestion import INTAKE_DELAY_KEY, complete_intake
+from nuntiq_sandbox.handlers.invoices import complete_due_intake, insert_invoice, invoice_json, load_invoice
 from nuntiq_sandbox.handlers.lifecycle import message_json, record_message
 from nuntiq_sandbox.handlers.master_data import public_user, row_key
 from nuntiq_sdk.catalog import CATALOG
@@ -206,8 +207,9 @@ class AdminHandlers:
             row = conn.execute("SELECT tenant_id FROM invoices WHERE token = ?", (invoice_token,)).fetchone()
             if row is None:
                 raise not_found("INVOICE_NOT_FOUND", f"Invoice {invoice_token!r}")
+            complete_due_intake(conn, self.store, row["tenant_id"])
             now = db_time(self.store.now())
-            # Read the way the customer API does, so lazy lease expiry applies first.
+            # Read the way the customer API does, so lazy intake and lease expiry apply first.
             invoice = load_invoice(conn, row["tenant_id"], invoice_token, now)
             data = invoice_json(conn, invoice, now, admin=True)
         return json_response(data)
@@ -228,13 +230,45 @@ class AdminHandlers:
 
     def advance_clock(self, body: dict[str, Any]) -> Response:
         self.store.advance_clock(float(body["seconds"]))
+        self._complete_due_intake()
         return json_response(self._clock())
+
+    def _complete_due_intake(self) -> None:
+        """Moving the clock finishes due intakes, so their messages show in polls at once."""
+        with self.store.transaction() as conn:
+            complete_intake(conn, self.store)
+
+    def set_intake_delay(self, tenant_id: str, body: dict[str, Any]) -> Response:
+        with self.store.transaction() as conn:
+            row = conn.execute("SELECT * FROM tenants WHERE id = ?", (tenant_id,)).fetchone()
+            if row is None:
+                raise not_found("TENANT_NOT_FOUND", f"Tenant {tenant_id!r}")
+            config = {**json.loads(row["config"]), INTAKE_DELAY_KEY: float(body["seconds"])}
+            conn.execute("UPDATE tenants SET config = ? WHERE id = ?", (dumps(config), tenant_id))
+        return json_response(
+            {
+                "tenant_id": tenant_id,
+                "name": row["name"],
+                "customer_number": row["customer_number"],
+                "config": config,
+                "created_at": api_time(row["created_at"]),
+            }
+        )
+
+    def complete_intake(self, body: dict[str, Any] | None = None) -> Response:
+        tenant_id = (body or {}).get("tenant_id")
+        with self.store.transaction() as conn:
+            if tenant_id is not None:
+                self._tenant_exists(conn, tenant_id)
+            tokens = complete_intake(conn, self.store, tenant_id=tenant_id, force=True)
+        return json_response({"invoice_tokens": tokens})
 
     def set_clock(self, body: dict[str, Any]) -> Response:
         instant = parse_instant(str(body["now"]))
         if instant is None:
             raise validation_problem("now", "must be an ISO-8601 instant with an offset")
         self.store.set_clock(instant)
+        self._complete_due_intake()
         return json_response(self._clock())
 
     def add_fault(self, body: dict[str, Any]) -> Response:

@@ -32,7 +32,7 @@ from nuntiq_sandbox._problems import ApiProblem, validation_problem
 from nuntiq_sandbox._store import Store, api_time, db_time, parse_instant
 from nuntiq_sandbox.handlers._common import caller_of, dumps, json_response, new_id, not_found
 
-__all__ = ["InvoiceHandlers", "expire_leases", "insert_invoice", "invoice_json", "load_invoice"]
+__all__ = ["InvoiceHandlers", "complete_due_intake", "expire_leases", "insert_invoice", "invoice_json", "load_invoice"]
 
 EXT_KEYS = tuple(f"ext_reference_{n}" for n in range(1, 6))
 REFERENCE_KEYS = ("invoice_number", "supplier_code", "supplier_location_code", "erp_company_code")
@@ -49,6 +49,13 @@ def expire_leases(conn: sqlite3.Connection, now: str, *, tenant_id: str, token: 
         conn.execute(_EXPIRE_SQL + " AND tenant_id = ?", (now, now, tenant_id))
     else:
         conn.execute(_EXPIRE_SQL + " AND tenant_id = ? AND token = ?", (now, now, tenant_id, token))
+
+
+def complete_due_intake(conn: sqlite3.Connection, store: Store, tenant_id: str) -> None:
+    """Imported invoices whose intake is due reach 90 before anything reads or claims them."""
+    from nuntiq_sandbox.handlers.ingestion import complete_intake  # ingestion builds on this module
+
+    complete_intake(conn, store, tenant_id=tenant_id)
 
 
 def load_invoice(conn: sqlite3.Connection, tenant_id: str, token: str, now: str) -> sqlite3.Row:
@@ -250,6 +257,7 @@ class InvoiceHandlers:
         ttl = timedelta(seconds=int(body.get("lease_ttl_seconds", 600)))
         leases: list[dict[str, Any]] = []
         with self.store.transaction() as conn:
+            complete_due_intake(conn, self.store, caller.tenant_id)
             now_dt = self.store.now()
             now, expires = db_time(now_dt), db_time(now_dt + ttl)
             expire_leases(conn, now, tenant_id=caller.tenant_id)
@@ -283,6 +291,7 @@ class InvoiceHandlers:
     def get_invoice(self, invoice_token: str, token_info: dict[str, Any]) -> Response:
         caller = caller_of(token_info)
         with self.store.transaction() as conn:
+            complete_due_intake(conn, self.store, caller.tenant_id)
             now = db_time(self.store.now())
             row = load_invoice(conn, caller.tenant_id, invoice_token, now)
             data = invoice_json(conn, row, now)

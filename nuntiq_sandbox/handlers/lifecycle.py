@@ -22,7 +22,7 @@ from nuntiq_sandbox._constants import INTAKE_LIMIT, OCCURRED_AT_WINDOW_DAYS, POL
 from nuntiq_sandbox._problems import ApiProblem, validation_problem
 from nuntiq_sandbox._store import Store, db_time, parse_db_time, parse_instant
 from nuntiq_sandbox.handlers._common import Caller, caller_of, json_response, not_found
-from nuntiq_sandbox.handlers.invoices import EXT_KEYS, load_invoice
+from nuntiq_sandbox.handlers.invoices import EXT_KEYS, complete_due_intake, load_invoice
 from nuntiq_sdk.catalog import CATALOG
 
 __all__ = ["LifecycleHandlers", "catalog_json", "message_json", "record_message"]
@@ -207,6 +207,7 @@ class LifecycleHandlers:
     def post_lifecycle_message(self, invoice_token: str, body: dict[str, Any], token_info: dict[str, Any]) -> Response:
         caller = caller_of(token_info)
         with self.store.transaction() as conn:
+            complete_due_intake(conn, self.store, caller.tenant_id)
             invoice = load_invoice(conn, caller.tenant_id, invoice_token, db_time(self.store.now()))
             row = record_message(conn, self.store, invoice, body, caller=caller)
         return json_response(
@@ -222,6 +223,7 @@ class LifecycleHandlers:
                 sql += f" AND {key} = ?"
                 params.append(body[key])
         with self.store.transaction() as conn:
+            complete_due_intake(conn, self.store, caller.tenant_id)
             matches = conn.execute(sql, params).fetchall()
             reference = f"invoice_number={body['invoice_number']!r}, supplier_code={body['supplier_code']!r}"
             if not matches:
@@ -249,6 +251,7 @@ class LifecycleHandlers:
         internal = bool(include_internal_notes) and caller.can("LIFECYCLE_READ_INTERNAL")
         sql = "SELECT m.*, ? AS invoice_token FROM lifecycle_messages m WHERE m.invoice_id = ?"
         with self.store.transaction() as conn:
+            complete_due_intake(conn, self.store, caller.tenant_id)
             invoice = load_invoice(conn, caller.tenant_id, invoice_token, db_time(self.store.now()))
             params: list[Any] = [invoice["token"], invoice["id"]]
             if tier is not None:
@@ -301,6 +304,7 @@ class LifecycleHandlers:
         sql += " ORDER BY m.recorded_at, m.id LIMIT ?"
         params.append(limit + 1)
         with self.store.transaction() as conn:
+            complete_due_intake(conn, self.store, caller.tenant_id)
             rows = conn.execute(sql, params).fetchall()
         page = rows[:limit]
         data = [message_json(row, row["invoice_id"], include_internal=internal, with_ext=True) for row in page]

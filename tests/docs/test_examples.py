@@ -41,6 +41,7 @@ def test_every_example_is_tested() -> None:
         "lifecycle_message.py",
         "invoice.py",
         "delta.py",
+        "ingestion.py",
         *MASTER_DATA_EXAMPLES,
     }
 
@@ -94,3 +95,17 @@ def test_master_data_examples_run_as_written(name: str, demo: tuple[SandboxServe
         pytest.skip("the sandbox does not serve master data yet")
     output = run_example(name, demo, tmp_path)
     assert MASTER_DATA_EXAMPLES[name] in output
+
+
+def test_ingestion_example_imports_once_and_reruns_idempotently(
+    demo: tuple[SandboxServer, str], tmp_path: Path
+) -> None:
+    # Last in this module: the invoice it creates is claimable, and the invoice example claims what waits.
+    first = run_example("ingestion.py", demo, tmp_path)
+    assert " ready (90) created" in first
+    token = first.split()[1]
+    second = run_example("ingestion.py", demo, tmp_path)
+    assert f"submit: {token} ready (90) idempotent" in second
+    assert "PendingIntegration" in second
+    invoice = demo[0].admin.get_invoice(token)
+    assert [a["file_name"] for a in invoice["attachments"]] == ["INV-2026-0900.pdf", "delivery-note.txt"]

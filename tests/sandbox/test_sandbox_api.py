@@ -14,7 +14,13 @@ from sandbox_helpers import Api, problem
 from nuntiq_sandbox import PERMISSIONS, spec_dir
 from nuntiq_sandbox._app import snake_case
 from nuntiq_sandbox._constants import OPERATION_PERMISSIONS
-from nuntiq_sandbox.handlers import DeltaHandlers, InvoiceHandlers, LifecycleHandlers, MasterDataHandlers
+from nuntiq_sandbox.handlers import (
+    DeltaHandlers,
+    IngestionHandlers,
+    InvoiceHandlers,
+    LifecycleHandlers,
+    MasterDataHandlers,
+)
 from nuntiq_sandbox.testing import SandboxServer
 
 pytestmark = pytest.mark.live
@@ -45,6 +51,10 @@ OPERATIONS: list[tuple[str, str, str, Any]] = [
     ("POST", "/delta-runs/run_1/complete", "DELTA_STATE", {}),
     ("POST", "/delta-runs/run_1/fail", "DELTA_STATE", {}),
     ("GET", "/delta-state/c/s", "DELTA_STATE", None),
+    ("POST", f"/ingestion/files?sha256={'0' * 64}&file_name=a.pdf", "INVOICE_IMPORT", None),
+    ("GET", f"/ingestion/files/{'0' * 64}", "INVOICE_IMPORT", None),
+    ("POST", "/ingestion/imports", "INVOICE_IMPORT", {"source_key": "k", "fields": {}, "files": []}),
+    ("GET", "/ingestion/imports/k", "INVOICE_IMPORT", None),
     *[
         operation
         for path, write in [
@@ -88,7 +98,8 @@ def test_every_spec_operation_has_a_handler_and_a_permission_rule() -> None:
     for operation_id in operations:
         name = snake_case(operation_id)
         assert any(
-            hasattr(cls, name) for cls in (InvoiceHandlers, LifecycleHandlers, DeltaHandlers, MasterDataHandlers)
+            hasattr(cls, name)
+            for cls in (InvoiceHandlers, LifecycleHandlers, DeltaHandlers, IngestionHandlers, MasterDataHandlers)
         ), operation_id
     assert {permission for permission in OPERATION_PERMISSIONS.values() if permission} <= set(PERMISSIONS)
 

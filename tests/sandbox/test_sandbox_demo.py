@@ -162,4 +162,5 @@ def test_demo_token_has_every_permission(demo: SandboxServer) -> None:
     assert demo.demo_token is not None
     with demo.api_client(demo.demo_token) as api:
         assert api.get("/delta-state/x/y").json()["code"] == "DELTA_STATE_NOT_FOUND"  # not PERMISSION_DENIED
-    assert len(PERMISSIONS) == 9
+        assert api.get("/ingestion/imports/k").json()["code"] == "IMPORT_NOT_FOUND"
+    assert len(PERMISSIONS) == 10

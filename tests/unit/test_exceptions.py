@@ -21,6 +21,7 @@ from nuntiq_sdk._exceptions import (
     BadRequestError,
     ConfigError,
     ConflictError,
+    ContentTooLargeError,
     FieldProblem,
     InternalServerError,
     InvoiceNotFoundError,
@@ -49,6 +50,7 @@ CODE_CASES = [
     (400, "OCCURRED_AT_OUT_OF_RANGE", exc.OccurredAtOutOfRangeError),
     (400, "INVALID_CURSOR", exc.InvalidCursorError),
     (400, "DELETE_FILTER_REQUIRED", exc.DeleteFilterRequiredError),
+    (400, "FILE_CHECKSUM_MISMATCH", exc.FileChecksumMismatchError),
     (401, "UNAUTHENTICATED", exc.AuthenticationError),
     (403, "PERMISSION_DENIED", exc.PermissionDeniedError),
     (404, "INVOICE_NOT_FOUND", exc.InvoiceNotFoundError),
@@ -57,6 +59,8 @@ CODE_CASES = [
     (404, "DELTA_STATE_NOT_FOUND", exc.DeltaStateNotFoundError),
     (404, "FULL_LOAD_NOT_FOUND", exc.FullLoadNotFoundError),
     (404, "CUSTOMER_DATA_TABLE_NOT_FOUND", exc.CustomerDataTableNotFoundError),
+    (404, "FILE_NOT_FOUND", exc.FileNotFoundOnServerError),
+    (404, "IMPORT_NOT_FOUND", exc.ImportNotFoundError),
     (409, "LIFECYCLE_TRANSITION_INVALID", exc.LifecycleTransitionError),
     (409, "TERMINAL_STATE", exc.TerminalStateError),
     (409, "INVOICE_STATE_INVALID", exc.InvoiceStateError),
@@ -67,6 +71,8 @@ CODE_CASES = [
     (409, "IDEMPOTENCY_KEY_IN_USE", exc.IdempotencyKeyInUseError),
     (409, "FULL_LOAD_NOT_STAGING", exc.FullLoadNotStagingError),
     (409, "FULL_LOAD_OBJECT_MISMATCH", exc.FullLoadObjectMismatchError),
+    (409, "SOURCE_KEY_CONFLICT", exc.SourceKeyConflictError),
+    (413, "FILE_TOO_LARGE", exc.FileTooLargeError),
     (422, "INVOICE_NOT_READY", exc.InvoiceNotReadyError),
     (422, "IDEMPOTENCY_KEY_REUSED", exc.IdempotencyKeyReusedError),
     (422, "FULL_LOAD_EMPTY", exc.FullLoadEmptyError),
@@ -81,6 +87,7 @@ STATUS_CLASS = {
     403: PermissionDeniedError,
     404: NotFoundError,
     409: ConflictError,
+    413: ContentTooLargeError,
     422: UnprocessableEntityError,
     429: RateLimitError,
     500: InternalServerError,
@@ -115,6 +122,7 @@ def test_every_code_the_spec_lists_is_covered() -> None:
         "Forbidden": 403,
         "NotFound": 404,
         "Conflict": 409,
+        "ContentTooLarge": 413,
         "Unprocessable": 422,
         "TooManyRequests": 429,
         "Error": 500,
@@ -138,6 +146,7 @@ def test_every_code_the_spec_lists_is_covered() -> None:
         (403, PermissionDeniedError),
         (404, NotFoundError),
         (409, ConflictError),
+        (413, ContentTooLargeError),
         (422, UnprocessableEntityError),
         (429, RateLimitError),
         (500, InternalServerError),
@@ -152,7 +161,7 @@ def test_unknown_codes_fall_back_to_the_status_class(status: int, cls: type[APIS
 
 
 def test_other_statuses_are_the_base_class() -> None:
-    for status in (405, 408, 410, 413, 302):
+    for status in (405, 408, 410, 415, 302):
         assert type(error_from_response(status, None, None)) is APIStatusError
 
 
