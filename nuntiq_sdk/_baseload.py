@@ -407,15 +407,15 @@ class BaseLoad:
         if len(parsed.outcomes) != len(batch):
             raise APIResponseError(f"the upsert response has {len(parsed.outcomes)} outcomes for {len(batch)} rows")
         created, updated, unchanged = UpsertOutcome.CREATED, UpsertOutcome.UPDATED, UpsertOutcome.UNCHANGED
-        key = self.meta.key
+        key_of = self.meta.key_of
         failures = {failure.index: failure for failure in parsed.failures}
         for index, (entity, row, outcome) in enumerate(zip(batch, rows, parsed.outcomes, strict=True)):
             if outcome is created:
-                result.created.append({k: row[k] for k in key})
+                result.created.append(key_of(row))
             elif outcome is updated:
-                result.updated.append({k: row[k] for k in key})
+                result.updated.append(key_of(row))
             elif outcome is unchanged:
-                result.unchanged.append({k: row[k] for k in key})
+                result.unchanged.append(key_of(row))
             else:
                 failure = failures.get(index)
                 if failure is None:
