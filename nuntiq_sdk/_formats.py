@@ -21,7 +21,15 @@ import string
 from collections.abc import Callable, Mapping
 from datetime import date
 
-__all__ = ["COUNTRY_CODES", "CURRENCY_CODES", "IBAN_LENGTHS", "KNOWN_FORMATS", "check_format", "format_check"]
+__all__ = [
+    "COUNTRY_CODES",
+    "CURRENCY_CODES",
+    "FORMAT_SHAPES",
+    "IBAN_LENGTHS",
+    "KNOWN_FORMATS",
+    "check_format",
+    "format_check",
+]
 
 # ISO 3166-1 alpha-2: every officially assigned code (249).
 COUNTRY_CODES: frozenset[str] = frozenset(
@@ -110,6 +118,10 @@ _CHECKS: Mapping[str, Callable[[str], str | None]] = {
 }
 
 KNOWN_FORMATS: frozenset[str] = frozenset(_CHECKS)
+
+
+# The shape each format's check enforces first: a spec pattern equal to it need not be tested again.
+FORMAT_SHAPES: Mapping[str, str] = {"iban": _IBAN_SHAPE.pattern, "date": _DATE_SHAPE.pattern}
 
 
 def format_check(format: str) -> Callable[[str], str | None] | None:

@@ -13,7 +13,14 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from nuntiq_sdk._exceptions import FieldProblem, ValidationError
-from nuntiq_sdk._formats import COUNTRY_CODES, CURRENCY_CODES, KNOWN_FORMATS, check_format, format_check
+from nuntiq_sdk._formats import (
+    COUNTRY_CODES,
+    CURRENCY_CODES,
+    FORMAT_SHAPES,
+    KNOWN_FORMATS,
+    check_format,
+    format_check,
+)
 from nuntiq_sdk._spec import component_schema, resolve, spec_cache
 
 __all__ = ["RequestSchema", "RowCheck", "check_parameter", "compile_row_check", "parameter_schema"]
@@ -204,6 +211,9 @@ def _fast_expression(schema: dict[str, Any], namespace: dict[str, Any], name: st
         terms.append(f"len(v) <= {int(max_length)}")
     if min_length is not None and not implied(lambda m: len(m) >= min_length):
         terms.append(f"len(v) >= {int(min_length)}")
+    shape = FORMAT_SHAPES.get(str(spec_format))
+    if pattern is not None and shape == pattern.pattern.removeprefix("^").removesuffix("$"):
+        pattern = None  # the format's check matches this very shape first
     if pattern is not None and not implied(lambda m: pattern.search(m) is not None):
         namespace[f"{name}_SEARCH"] = pattern.search
         terms.append(f"{name}_SEARCH(v) is not None")
