@@ -215,6 +215,11 @@ class Document:
     waiting_for: str | None = None
 
     @property
+    def label(self) -> str:
+        """The document's name in logs and summaries: its original's, else its sidecar's."""
+        return self.original.name if self.original else self.key
+
+    @property
     def files(self) -> list[RemoteFile]:
         """Attachments, original, sidecar: the order they are moved in (the sidecar last)."""
         return [
@@ -619,7 +624,7 @@ class InvoicePull:
         self.summary["invoice_tokens"].append(token)
         verb = "Already ingested" if idempotent else "Ingested"
         self.context.logger.info(
-            f"{verb} {document.key} as invoice {token}; archived as {posixpath.basename(finals[-1])}",
+            f"{verb} {document.label} as invoice {token}; archived in {self.config.archive}",
             step="ingested",
             detail={"invoice_token": token, "source_key": source_key, "archived": finals, "idempotent": idempotent},
         )
@@ -636,10 +641,10 @@ class InvoicePull:
         record = self.journal.plan(self.config.error_folder, document, self.config.inbox, report)
         finals = self.journal.run(record)
         self.summary["errors"] += 1
-        self.summary["error_files"].append(document.key)
+        self.summary["error_files"].append(document.label)
         value = "" if problem.value is None else f" ({problem.field or 'value'}: {problem.value!r})"
         self.context.logger.error(
-            f"{document.key} moved to {self.config.error_folder}: {problem.reason}{value}",
+            f"{document.label} moved to {self.config.error_folder}: {problem.reason}{value}",
             step="error",
             detail={"moved": finals, "report": record["report"]["path"], "field": problem.field},
         )
