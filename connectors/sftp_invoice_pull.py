@@ -472,6 +472,8 @@ class InvoicePull:
 
     def prepare(self) -> None:
         """Create the archive, error and state folders if missing; finish what a killed run left."""
+        if not self.connection.exists(self.config.inbox):
+            raise SFTPDeliveryError(f"config.remote_inbox {self.config.inbox!r} does not exist on the SFTP server")
         for folder in (self.config.archive, self.config.error_folder, self.config.state_dir):
             if not self.connection.exists(folder):
                 self.connection.sftp.mkdir(folder)
@@ -524,8 +526,12 @@ class InvoicePull:
         sidecars = sorted((e for e in stable.values() if e.name.lower().endswith(SIDECAR_SUFFIX)),
                           key=lambda e: (e.mtime, e.name))  # fmt: skip
         sidecar_stems = {stem_of(e.name) for e in sidecars}
+
+        def full() -> bool:  # waiting documents count too: each cost a read
+            return len(documents) + int(self.summary["waiting"]) >= self.config.max_files
+
         for index, sidecar in enumerate(sidecars):
-            if len(documents) >= self.config.max_files:
+            if full():
                 self.summary["held_back"] += len(sidecars) - index
                 break
             document = planner.document(sidecar, parse_sidecar(self._read(sidecar)), stable, present, claimed)
@@ -539,10 +545,14 @@ class InvoicePull:
                 continue
             if stem_of(entry.name) in sidecar_stems:
                 continue  # its sidecar is there; it was not named (e.g. held back, or another original was chosen)
-            if len(documents) >= self.config.max_files:
+            if full():
                 self.summary["held_back"] += 1
                 continue
-            self._take(planner.orphan(entry), documents, claimed)
+            orphan = planner.orphan(entry)
+            if orphan.problem is not None and self.summary["held_back"]:
+                # A held-back sidecar may list this file as an attachment: judge it when every sidecar was read.
+                orphan.problem, orphan.waiting_for = None, "the sidecars held back this run"
+            self._take(orphan, documents, claimed)
         return documents
 
     def _take(self, document: Document, documents: list[Document], claimed: set[str]) -> None:
