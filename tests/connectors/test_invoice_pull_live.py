@@ -185,3 +185,26 @@ def test_max_files_bounds_a_run(nuntiq_sftp: SFTPDropFolder, run_connector: Conn
     second = run(run_connector, max_files=2)
 
     assert (first["ingested"], first["held_back"], second["ingested"], second["held_back"]) == (2, 1, 1, 0)
+
+
+def test_a_file_that_grows_between_the_two_listings_is_left_for_the_next_run(
+    nuntiq_sftp: SFTPDropFolder, run_connector: ConnectorRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drop(nuntiq_sftp, "INV-13")
+    drop(nuntiq_sftp, "INV-14")
+    real_sleep = time.sleep
+
+    def sender_still_writing(seconds: float) -> None:
+        if seconds != 7:  # paramiko's own waits
+            real_sleep(seconds)
+            return
+        with nuntiq_sftp.local(f"{INBOX}/INV-13.pdf").open("ab") as handle:
+            handle.write(b"% more bytes\n")
+
+    monkeypatch.setattr(time, "sleep", sender_still_writing)
+    result = run_connector(pull_connector, config={**CONFIG, "settle_seconds": 7}, in_process=True)
+
+    summary = result.assert_ok()
+    assert {k: summary[k] for k in ("ingested", "skipped", "waiting")} == {"ingested": 1, "skipped": 1, "waiting": 1}
+    assert result.messages(step="skip") == ["Skipped INV-13.pdf: still being written"]
+    assert nuntiq_sftp.names(INBOX) == ["INV-13.json", "INV-13.pdf"]
