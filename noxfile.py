@@ -30,7 +30,7 @@ def generate(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
-    """The main job: a demo sandbox on 127.0.0.1 and the SDK's flows against it."""
+    """The main job: invoices pulled in from an SFTP drop folder, then pushed to the ERP, on a local sandbox."""
     _install(session)
     session.run("nuntiq", "demo", *session.posargs)
 

@@ -18,7 +18,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sandbox": ("run the local Customer API sandbox", "nuntiq_cli._sandbox"),
     "sftp-server": ("run an embedded SFTP server on 127.0.0.1 (--root DIR --user NAME ...)", "nuntiq_cli._sftp_server"),
     "run": ("run a connector: PATH.py --settings settings.json [--job-param K=V ...]", "nuntiq_cli._runner"),
-    "demo": ("the main job: the SFTP push connector against a local sandbox and SFTP server", "nuntiq_cli._demo"),
+    "demo": (
+        "the main job: invoices pulled in over SFTP, pushed to the ERP, all local",
+        "nuntiq_cli._demo",
+    ),
 }
 
 

@@ -1,12 +1,16 @@
 """``nuntiq demo``: the main job, end to end on one machine.
 
 In a temporary folder it starts the API sandbox (demo seed) and an embedded
-SFTP server on 127.0.0.1, writes the product docs' settings.json for the Acme
-ERP push connector (plus a known_hosts file: host keys are verified), runs
-the connector through ``nuntiq run`` as a real job would run, and then plays
-the ERP: picks up the files, moves them to ``sent/`` and reports
-ERP_RECEIVED by reference. Finally it shows the files that landed and each
-invoice's final status and lifecycle timeline.
+SFTP server on 127.0.0.1 (host keys are verified through a known_hosts file).
+Inbound leg: a supplier drops invoice PDFs with their JSON sidecars (one with
+a UBL XML attachment), generated at run time, into a drop folder; the SFTP
+invoice pull runs through ``nuntiq run`` and ingests them, and intake
+completes. Outbound leg: the Acme ERP push connector runs through ``nuntiq
+run`` with the product docs' settings.json and pushes the imported invoices
+together with the demo seed's; then the demo plays the ERP: picks up the
+files, moves them to ``sent/`` and reports ERP_RECEIVED by reference. Finally
+it shows the files that landed and each invoice's final status and lifecycle
+timeline, the imported ones marked.
 """
 
 from __future__ import annotations
@@ -31,7 +35,15 @@ __all__ = ["configure", "run"]
 
 OUTBOX = "/inbound/invoices"
 SENT = "/inbound/invoices/sent"
+DROP = "/supplier-drop/invoices"
 SFTP_USER = "nuntiq_push"
+# The invoices a supplier drops for the inbound leg: number, supplier, gross amount.
+DROPPED = (
+    ("INV-2026-0301", "SUP-100", "1190.00"),
+    ("INV-2026-0302", "SUP-200", "476.00"),
+    ("INV-2026-0303", "SUP-300", "2380.00"),
+    ("INV-2026-0304", "SUP-400", "95.20"),
+)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -57,8 +69,66 @@ def _settings(sftp: EmbeddedSFTPServer, known_hosts: Path, password: str, batch_
     }
 
 
+def _pull_settings(sftp: EmbeddedSFTPServer, known_hosts: Path, password: str) -> dict[str, object]:
+    """settings.json of the SFTP invoice pull (docs/connectors/sftp_invoice_pull.md), on the same server."""
+    return {
+        "customer_number": "10000001",
+        "secrets": {"sftp_password": password},
+        "config": {
+            "connector_name": "supplier_drop_pull",
+            "sftp_host": sftp.host,
+            "sftp_port": sftp.port,
+            "sftp_user": SFTP_USER,
+            "sftp_known_hosts": str(known_hosts),
+            "remote_inbox": DROP,
+        },
+    }
+
+
+def _drop_invoices(root: Path) -> dict[str, bytes]:
+    """The supplier's side: each invoice's PDF and sidecar (the first also a UBL XML); the originals by name."""
+    from nuntiq_sandbox.documents import invoice_drop
+
+    folder = root / DROP.lstrip("/")
+    folder.mkdir(parents=True)
+    originals: dict[str, bytes] = {}
+    for index, (number, supplier, amount) in enumerate(DROPPED):
+        for name, data in invoice_drop(number, supplier, amount, with_xml=index == 0).items():
+            (folder / name).write_bytes(data)
+            if name.endswith(".pdf"):
+                originals[name] = data
+    names = sorted(p.name for p in folder.iterdir())
+    print(f"\nThe supplier dropped {len(names)} file(s) into {DROP}: {', '.join(names)}")
+    return originals
+
+
+def _run_job(connector_file: str, settings_path: Path, env: dict[str, str]) -> int:
+    """``nuntiq run CONNECTOR --settings settings.json``, as the scheduler would run it."""
+    print(f"\n$ nuntiq run {Path(connector_file).name} --settings {settings_path.name}\n", flush=True)
+    command = [sys.executable, "-m", "nuntiq_cli", "run", connector_file, "--settings", str(settings_path)]
+    result = subprocess.run(command, env=env, check=False, timeout=600)  # noqa: S603 - our own interpreter
+    if result.returncode != 0:
+        print(f"\n{Path(connector_file).name} failed (exit {result.returncode})", file=sys.stderr)
+    return result.returncode
+
+
+def _show_intake(context: JobContext, originals: dict[str, bytes]) -> set[str]:
+    """Each imported invoice's intake, by the source key of its original; the imported invoices' tokens."""
+    from nuntiq_sdk.objects.ingestion import IngestionLoad
+
+    load = IngestionLoad(context)
+    print("\nImported invoices after intake:")
+    tokens: set[str] = set()
+    for name, data in originals.items():
+        status = load.get(IngestionLoad.source_key_for(data))
+        tokens.add(str(status.invoice_token))
+        print(f"  {name:<20} {status.status.value:<6} {status.invoice_status} {status.invoice_status_name.value}")
+    return tokens
+
+
 def run(args: argparse.Namespace) -> int:
     import connectors.acme_erp_sftp_push as push_connector
+    import connectors.sftp_invoice_pull as pull_connector
     from nuntiq_sandbox.sftp import EmbeddedSFTPServer
     from nuntiq_sandbox.testing import SandboxServer
     from nuntiq_sdk import JobContext
@@ -74,26 +144,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"SFTP host key            {sftp.fingerprint_sha256}")
             known_hosts = scratch / "known_hosts"
             sftp.write_known_hosts(known_hosts)
+            pull_settings = scratch / "settings-pull.json"
+            pull_settings.write_text(json.dumps(_pull_settings(sftp, known_hosts, password), indent=2))
             settings_path = scratch / "settings.json"
             settings_path.write_text(json.dumps(_settings(sftp, known_hosts, password, args.batch_size), indent=2))
-
-            print(f"\n$ nuntiq run {Path(push_connector.__file__).name} --settings settings.json\n", flush=True)
             env = {**os.environ, "NUNTIQ_API_URL": sandbox.api_url, "NUNTIQ_API_TOKEN": sandbox.demo_token or ""}
-            command = [
-                sys.executable,
-                "-m",
-                "nuntiq_cli",
-                "run",
-                push_connector.__file__,
-                "--settings",
-                str(settings_path),
-            ]
-            result = subprocess.run(command, env=env, check=False, timeout=600)  # noqa: S603 - our own interpreter
-            if result.returncode != 0:
-                print(f"\nthe connector failed (exit {result.returncode})", file=sys.stderr)
-                return result.returncode
-
-            delivered = _show_files(root)
             context = JobContext.from_settings(
                 {
                     "customer_number": "10000001",
@@ -104,8 +159,18 @@ def run(args: argparse.Namespace) -> int:
                 work_dir=scratch / "erp",
             )
             with context:
+                originals = _drop_invoices(root)
+                exit_code = _run_job(pull_connector.__file__, pull_settings, env)
+                if exit_code != 0:
+                    return exit_code
+                sandbox.admin.complete_intake()  # Nuntiq captures and validates the imported invoices
+                imported = _show_intake(context, originals)
+                exit_code = _run_job(push_connector.__file__, settings_path, env)
+                if exit_code != 0:
+                    return exit_code
+                delivered = _show_files(root)
                 tokens = _play_the_erp(root, delivered, context)
-                _show_invoices(sandbox, context, tokens)
+                _show_invoices(sandbox, context, tokens, imported)
             if args.keep:
                 shutil.copytree(root, args.keep, dirs_exist_ok=True)
                 print(f"\nThe SFTP folder is copied to {args.keep}")
@@ -149,7 +214,7 @@ def _play_the_erp(root: Path, files: list[Path], context: JobContext) -> list[st
     return tokens
 
 
-def _show_invoices(sandbox: SandboxServer, context: JobContext, tokens: list[str]) -> None:
+def _show_invoices(sandbox: SandboxServer, context: JobContext, tokens: list[str], imported: set[str]) -> None:
     from nuntiq_sdk.objects.lifecycle_message import LifecycleMessageLoad
 
     load = LifecycleMessageLoad(context)
@@ -157,6 +222,10 @@ def _show_invoices(sandbox: SandboxServer, context: JobContext, tokens: list[str
     for token in tokens:
         invoice = sandbox.admin.get_invoice(token)
         timeline = " > ".join(m.code for m in load.get_for_invoice(token))
-        print(f"  {invoice['invoice_number']:<16} {invoice['status']:>3} {invoice['status_name']:<18} {timeline}")
+        origin = "imported" if token in imported else "seed"
+        print(
+            f"  {invoice['invoice_number']:<16} {origin:<8} {invoice['status']:>3} {invoice['status_name']:<18} "
+            f"{timeline}"
+        )
         if invoice.get("external_id_1"):
-            print(f"  {'':<16}     delivered as {invoice['external_id_1']}")
+            print(f"  {'':<16} {'':<8}     delivered as {invoice['external_id_1']}")

@@ -343,6 +343,30 @@ class SFTPConnection:
                 return final
         raise SFTPDeliveryError(f"{name}: every free name in {remote_dir} was taken while moving; gave up")
 
+    def move(self, source: str, target: str) -> bool:
+        """Rename ``source`` to ``target`` on the server (one atomic step), never replacing a file.
+
+        Returns False when ``target`` is taken; the size is confirmed after the move.
+        """
+        size = self._size(source)
+        if size is None:
+            raise SFTPDeliveryError(f"the server reports no size for {source}; cannot confirm the move")
+        return self._rename_no_clobber(source, target, size)
+
+    def write_new(self, path: str, data: bytes) -> bool:
+        """Create ``path`` holding ``data``, complete or not at all, never replacing a file; False if it exists."""
+        directory, name = posixpath.split(path)
+        temp = self.temp_path(directory or "/", name)
+        try:
+            self._write_confirmed(temp, data)
+            if self._rename_no_clobber(temp, path, len(data)):
+                return True
+        except BaseException:
+            self._remove_quietly(temp)
+            raise
+        self._remove_quietly(temp)
+        return False
+
     def _remove_quietly(self, path: str) -> None:
         """Best effort: a file never created is fine; one left by a dropped connection is remembered."""
         try:

@@ -7,6 +7,7 @@ no flushed buffers, open SFTP handles and leases left as they are)::
 
     NUNTIQ_TEST_KILL_AT="InvoiceLoad.acknowledge:2"            # before the 2nd call runs
     NUNTIQ_TEST_KILL_AT="SFTPConnection._move_into_place:2:after"  # once the 2nd call has returned
+    NUNTIQ_TEST_KILL_AT="IngestionLoad.submit:3:after"         # the 3rd invoice is in Nuntiq, its files not moved
 
 ``NUNTIQ_TEST_KILL_MATCH`` (optional) counts only the calls whose arguments,
 rendered as text (``'tok', success=True``), contain that string, e.g.
@@ -30,6 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 from nuntiq_cli.__main__ import main
+from nuntiq_sdk.objects.ingestion import IngestionLoad
 from nuntiq_sdk.objects.invoice import InvoiceLoad
 from nuntiq_sdk.sftp import DeliveryJournal, SFTPConnection
 
@@ -39,6 +41,7 @@ RIVAL_AT_ENV = "NUNTIQ_TEST_RIVAL_AT"
 KILL_MARKER = "crashing_run: SIGKILL"
 RIVAL_CONTENT = b"written by someone else\n"
 PATCHABLE: dict[str, type] = {
+    "IngestionLoad": IngestionLoad,
     "InvoiceLoad": InvoiceLoad,
     "DeliveryJournal": DeliveryJournal,
     "SFTPConnection": SFTPConnection,

@@ -1,0 +1,694 @@
+"""Pull invoice files from a supplier's or scanner's SFTP drop folder into Nuntiq, exactly once (issue 5, part 2).
+
+Each invoice is an original (``INV-123.pdf``) plus a JSON sidecar with its
+data (``INV-123.json``: the spec's ``InvoiceImportRequest`` fields, and the
+names of extra attachments). A complete, settled pair is downloaded to the
+job's work_dir under safe local names, ingested with ``IngestionLoad`` under a
+source key derived from the original's bytes, and moved to the archive
+folder; a document Nuntiq refuses (or whose sidecar is invalid) goes to the
+error folder with a ``<name>.error.json`` saying why.
+
+Exactly once: a rerun after a crash between ingest and move submits the same
+document again, which the API answers with the first invoice (idempotent);
+the moves of one document are written down first (a record in the state
+folder on the server), so a crash in the middle of them is finished by the
+next run before it lists the folder. Moves are SFTP renames that never
+replace a file (a taken name gets ``-1``, ``-2``, ... on every file of the
+document).
+
+The sidecar format and every config key: ``docs/connectors/sftp_invoice_pull.md``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import posixpath
+import re
+import shutil
+import stat
+import time
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from nuntiq_sdk import (
+    ConfigError,
+    FileTooLargeError,
+    JobContext,
+    RequestValidationError,
+    SourceKeyConflictError,
+    ValidationError,
+)
+from nuntiq_sdk.delta import delta_run
+from nuntiq_sdk.objects.ingestion import ATTACHMENT, ORIGINAL, IngestionLoad, InvoiceDraft, max_file_bytes
+from nuntiq_sdk.sftp import SFTPConnection, SFTPDeliveryError, SFTPSettings, connect_sftp, safe_remote_name
+
+STREAM_NAME = "inbound_invoice_files"
+SIDECAR_SUFFIX = ".json"
+ERROR_REPORT_SUFFIX = ".error.json"
+# Names of files still being written by the sender: never read.
+PARTIAL_SUFFIXES = (".tmp", ".part", ".partial", ".filepart", ".crdownload", ".upload")
+DEFAULT_ORIGINAL_PATTERNS = ("*.pdf", "*.xml", "*.tif", "*.tiff", "*.png", "*.jpg", "*.jpeg")
+MAX_SIDECAR_BYTES = 1_000_000
+MAX_COLLISION_SUFFIX = 999
+# Sidecar keys the connector reads itself; every other key is an InvoiceImportRequest field.
+OWN_KEYS = ("original", "attachments")
+# Set by the connector, never by the sidecar.
+RESERVED_KEYS = ("source_key", "files")
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\\/]")
+
+
+# --- config ---------------------------------------------------------------------------
+
+
+@attrs.frozen
+class PullConfig:
+    connector_name: str
+    inbox: str
+    archive: str
+    error_folder: str
+    state_dir: str
+    original_patterns: tuple[str, ...]
+    max_files: int
+    settle_seconds: float
+    incomplete_max_age_seconds: int
+    run_ttl_seconds: int
+
+    @classmethod
+    def from_context(cls, context: JobContext) -> PullConfig:
+        problems: list[str] = []
+
+        def folder(key: str, default: str | None = None) -> str:
+            value = context.get_config(key, default)
+            if not isinstance(value, str) or not value.startswith("/") or ".." in value.split("/") or "\x00" in value:
+                problems.append(f"config.{key} must be an absolute remote path without '..', got {value!r}")
+                return "/"
+            return value.rstrip("/") or "/"
+
+        def number(key: str, default: float, low: float, high: float, *, whole: bool = True) -> float:
+            value = context.get_config(key, default)
+            kinds = (int,) if whole else (int, float)
+            if isinstance(value, bool) or not isinstance(value, kinds) or not low <= value <= high:
+                kind = "a whole number" if whole else "a number"
+                problems.append(f"config.{key} must be {kind} from {low:g} to {high:g}, got {value!r}")
+                return default
+            return value
+
+        name = context.get_config("connector_name")
+        if not isinstance(name, str) or not name:
+            problems.append(f"config.connector_name is missing or not a non-empty string: {name!r}")
+        inbox = folder("remote_inbox")
+        archive = folder("remote_archive", posixpath.join(inbox, "archive"))
+        error_folder = folder("remote_error", posixpath.join(inbox, "error"))
+        state_dir = folder("remote_state_dir", posixpath.join(inbox, ".nuntiq-state"))
+        if len({inbox, archive, error_folder, state_dir}) < 4:
+            problems.append(
+                "config.remote_inbox, remote_archive, remote_error and remote_state_dir must be four different "
+                f"folders, got {inbox!r}, {archive!r}, {error_folder!r}, {state_dir!r}"
+            )
+        patterns = context.get_config("original_patterns", list(DEFAULT_ORIGINAL_PATTERNS))
+        if (
+            not isinstance(patterns, list)
+            or not patterns
+            or not all(isinstance(p, str) and p and not p.lower().endswith(SIDECAR_SUFFIX) for p in patterns)
+        ):
+            problems.append(
+                f"config.original_patterns must be a list of shell patterns not matching *{SIDECAR_SUFFIX}, "
+                f"got {patterns!r}"
+            )
+            patterns = list(DEFAULT_ORIGINAL_PATTERNS)
+        config = cls(
+            connector_name=str(name or ""),
+            inbox=inbox,
+            archive=archive,
+            error_folder=error_folder,
+            state_dir=state_dir,
+            original_patterns=tuple(patterns),
+            max_files=int(number("max_files", 50, 1, 10000)),
+            settle_seconds=float(number("settle_seconds", 2, 0, 300, whole=False)),
+            incomplete_max_age_seconds=int(number("incomplete_max_age_seconds", 86400, 0, 90 * 86400)),
+            run_ttl_seconds=int(number("run_ttl_seconds", 3600, 60, 86400)),
+        )
+        if problems:
+            raise ConfigError(problems)
+        return config
+
+
+# --- the drop folder --------------------------------------------------------------------
+
+
+@attrs.frozen
+class RemoteFile:
+    name: str
+    size: int
+    mtime: int
+
+
+def plain_name_problem(name: object) -> str | None:
+    """Why ``name`` cannot be a file of the drop folder, or None: no separator, '..', control char or hidden name."""
+    if not isinstance(name, str) or not name:
+        return "must be a non-empty file name"
+    if _UNSAFE_NAME.search(name) or name in (".", ".."):
+        return "is not a plain file name (no '/', '\\', '..' or control characters)"
+    if name.startswith("."):
+        return "is a hidden file name"
+    return None
+
+
+def is_partial(name: str) -> bool:
+    return name.lower().endswith(PARTIAL_SUFFIXES)
+
+
+def stem_of(name: str) -> str:
+    stem, dot, _ = name.rpartition(".")
+    return stem if dot and stem else name
+
+
+def suffixed(name: str, n: int) -> str:
+    """``INV-1.pdf`` -> ``INV-1-2.pdf`` for n=2; n=0 is the name itself."""
+    if n == 0:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    return f"{stem}-{n}.{extension}" if dot and stem else f"{name}-{n}"
+
+
+def settled(
+    first: Mapping[str, RemoteFile], second: Mapping[str, RemoteFile]
+) -> tuple[dict[str, RemoteFile], list[str]]:
+    """The files unchanged (size and mtime) between two listings, and the names that changed or appeared."""
+    stable = {name: entry for name, entry in second.items() if first.get(name) == entry}
+    return stable, sorted(set(second) - set(stable))
+
+
+# --- documents --------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Problem:
+    """Why a document goes to the error folder: a sentence, and the field and value it is about."""
+
+    reason: str
+    field: str | None = None
+    value: Any = None
+    problems: tuple[Mapping[str, Any], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        listed = list(self.problems) or [{"field": self.field, "value": self.value, "message": self.reason}]
+        return {"reason": self.reason, "field": self.field, "value": self.value, "problems": listed}
+
+
+@attrs.define
+class Document:
+    """One invoice in the drop folder: its sidecar, original and attachments, and what to do with it."""
+
+    key: str  # the sidecar's name, or the original's when no sidecar came
+    sidecar: RemoteFile | None = None
+    original: RemoteFile | None = None
+    attachments: list[RemoteFile] = attrs.Factory(list)
+    values: dict[str, Any] = attrs.Factory(dict)  # the InvoiceImportRequest fields from the sidecar
+    problem: Problem | None = None
+    waiting_for: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The document's name in logs and summaries: its original's, else its sidecar's."""
+        return self.original.name if self.original else self.key
+
+    @property
+    def files(self) -> list[RemoteFile]:
+        """Attachments, original, sidecar: the order they are moved in (the sidecar last)."""
+        return [
+            *self.attachments,
+            *([self.original] if self.original else []),
+            *([self.sidecar] if self.sidecar else []),
+        ]
+
+
+def parse_sidecar(data: bytes) -> tuple[dict[str, Any], str | None, list[str]] | Problem:
+    """The sidecar's invoice fields, its ``original`` and ``attachments`` names; or the problem with it."""
+    if len(data) > MAX_SIDECAR_BYTES:
+        return Problem(f"the sidecar is {len(data)} bytes, at most {MAX_SIDECAR_BYTES} accepted")
+    try:
+        parsed = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        return Problem(f"the sidecar is not UTF-8 text: {exc}")
+    except ValueError as exc:
+        return Problem(f"the sidecar is not valid JSON: {exc}")
+    if not isinstance(parsed, dict):
+        return Problem("the sidecar must hold a JSON object", None, type(parsed).__name__)
+    for key in RESERVED_KEYS:
+        if key in parsed:
+            return Problem(f"'{key}' is set by the connector, not by the sidecar", key, parsed[key])
+    original = parsed.pop("original", None)
+    if original is not None and (why := plain_name_problem(original)):
+        return Problem(f"'original' {why}", "original", original)
+    attachments = parsed.pop("attachments", [])
+    if not isinstance(attachments, list):
+        return Problem("'attachments' must be a list of file names", "attachments", attachments)
+    for index, name in enumerate(attachments):
+        if why := plain_name_problem(name):
+            return Problem(f"attachments[{index}] {why}", f"attachments[{index}]", name)
+    if len(set(attachments)) != len(attachments):
+        return Problem("'attachments' names a file twice", "attachments", attachments)
+    return parsed, original, list(attachments)
+
+
+class Planner:
+    """Pairs the settled files of one listing into documents: ready, in error, or waiting."""
+
+    def __init__(self, config: PullConfig, now: float) -> None:
+        self.config = config
+        self.now = now
+
+    def is_original(self, name: str) -> bool:
+        return any(fnmatch.fnmatch(name.lower(), pattern.lower()) for pattern in self.config.original_patterns)
+
+    def too_old(self, entry: RemoteFile) -> bool:
+        limit = self.config.incomplete_max_age_seconds
+        return limit > 0 and self.now - entry.mtime > limit
+
+    def same_stem_originals(self, sidecar: RemoteFile, present: set[str], attachments: Sequence[str]) -> list[str]:
+        stem = stem_of(sidecar.name)
+        return sorted(
+            name
+            for name in present
+            if name != sidecar.name and stem_of(name) == stem and self.is_original(name) and name not in attachments
+        )
+
+    def document(
+        self,
+        sidecar: RemoteFile,
+        parsed: tuple[dict[str, Any], str | None, list[str]] | Problem,
+        stable: Mapping[str, RemoteFile],
+        present: set[str],
+        claimed: set[str],
+    ) -> Document:
+        """The document a sidecar describes; ``present`` are all visible names (settled or not)."""
+        document = Document(key=sidecar.name, sidecar=sidecar)
+        if isinstance(parsed, Problem):
+            # The original goes to the error folder with its unreadable sidecar, when it is clear which one it is.
+            same_stem = self.same_stem_originals(sidecar, present, ())
+            if len(same_stem) == 1 and same_stem[0] in stable and same_stem[0] not in claimed:
+                document.original = stable[same_stem[0]]
+            document.problem = parsed
+            return document
+        values, original, attachments = parsed
+        document.values = values
+        if original is None:
+            candidates = self.same_stem_originals(sidecar, present, attachments)
+            if len(candidates) > 1:
+                document.problem = Problem(
+                    "several files could be the original; name one in the sidecar's 'original'", "original", candidates
+                )
+                return document
+            original = candidates[0] if candidates else None
+        wanted = ([original] if original else []) + attachments
+        for index, name in enumerate(wanted):
+            field = "original" if original and index == 0 else f"attachments[{index - (1 if original else 0)}]"
+            if name == sidecar.name:
+                document.problem = Problem("names the sidecar itself", field, name)
+                return document
+            if name in claimed:
+                document.problem = Problem("belongs to another sidecar's document too", field, name)
+                return document
+        if original is not None and original in stable:
+            document.original = stable[original]
+        document.attachments = [stable[name] for name in attachments if name in stable]
+        missing = [name for name in wanted if name not in stable]
+        if original is None:
+            missing.insert(0, f"{stem_of(sidecar.name)}.<{'|'.join(self.config.original_patterns)}>")
+        if missing:
+            if self.too_old(sidecar):
+                age = self.config.incomplete_max_age_seconds
+                document.problem = Problem(
+                    f"waited more than {age} s for {', '.join(missing)}", "original" if original is None else None,
+                    missing,
+                )  # fmt: skip
+            else:
+                document.waiting_for = ", ".join(missing)
+        return document
+
+    def orphan(self, original: RemoteFile) -> Document:
+        """An original no sidecar describes (yet)."""
+        document = Document(key=original.name, original=original)
+        sidecar_name = stem_of(original.name) + SIDECAR_SUFFIX
+        if self.too_old(original):
+            age = self.config.incomplete_max_age_seconds
+            document.problem = Problem(f"no sidecar {sidecar_name} arrived within {age} s", "sidecar", sidecar_name)
+        else:
+            document.waiting_for = sidecar_name
+        return document
+
+
+# --- moves that survive a crash ------------------------------------------------------------
+
+
+class MoveJournal:
+    """Moves a document's files as one step that a crash cannot leave half done.
+
+    The plan (every source with its size and mtime, every target name, the
+    error report) is written to ``<state_dir>/<digest>.json`` before the first
+    rename and removed after the last; ``replay()`` at the start of a run
+    finishes any plan a killed run left. A source is moved on replay only if it
+    is still the file that was planned (same size and mtime): a new file
+    dropped under the same name is not swept away unread.
+    """
+
+    def __init__(self, connection: SFTPConnection, state_dir: str, context: JobContext) -> None:
+        self.connection = connection
+        self.state_dir = state_dir
+        self.context = context
+
+    def _record_path(self, source: str) -> str:
+        return posixpath.join(self.state_dir, "move-" + hashlib.sha256(source.encode()).hexdigest()[:40] + ".json")
+
+    def plan(self, folder: str, document: Document, inbox: str, report: dict[str, Any] | None) -> dict[str, Any]:
+        """Target names free in ``folder`` for every file (and the report), with one shared suffix."""
+        names = [entry.name for entry in document.files]
+        anchor = document.original or document.sidecar or document.files[0]
+        for n in range(MAX_COLLISION_SUFFIX + 1):
+            targets = [suffixed(name, n) for name in names]
+            report_name = stem_of(suffixed(anchor.name, n)) + ERROR_REPORT_SUFFIX if report is not None else None
+            wanted = targets + ([report_name] if report_name else [])
+            if not any(self.connection.exists(posixpath.join(folder, name)) for name in wanted):
+                break
+        else:
+            raise SFTPDeliveryError(f"no free name for {anchor.name} in {folder} after {MAX_COLLISION_SUFFIX} suffixes")
+        moves = [
+            {"source": posixpath.join(inbox, e.name), "target": posixpath.join(folder, t), "size": e.size,
+             "mtime": e.mtime}
+            for e, t in zip(document.files, targets, strict=True)
+        ]  # fmt: skip
+        record: dict[str, Any] = {"moves": moves, "report": None}
+        if report is not None and report_name is not None:
+            record["report"] = {"path": posixpath.join(folder, report_name), "content": report}
+        return record
+
+    def run(self, record: dict[str, Any]) -> list[str]:
+        """Write the plan down, then carry it out; the final paths."""
+        path = self._record_path(record["moves"][0]["source"])
+        data = json.dumps(record, sort_keys=True, default=str).encode("utf-8")
+        if not self.connection.write_new(path, data):  # a plan a failed replay left: this one replaces it
+            self.connection.sftp.remove(path)
+            self.connection.write_new(path, data)
+        return self._carry_out(path, record)
+
+    def _carry_out(self, path: str, record: dict[str, Any]) -> list[str]:
+        finals: list[str] = []
+        report = record.get("report")
+        if report and not self.connection.exists(report["path"]):
+            text = json.dumps(report["content"], indent=2, ensure_ascii=False, default=str) + "\n"
+            self.connection.write_new(report["path"], text.encode("utf-8"))
+        for move in record["moves"]:
+            finals.append(self._move_one(move))
+        self.connection.sftp.remove(path)
+        return finals
+
+    def _move_one(self, move: Mapping[str, Any]) -> str:
+        source, target = str(move["source"]), str(move["target"])
+        try:
+            now = self.connection.sftp.stat(source)
+        except FileNotFoundError:
+            return target  # moved before the crash
+        if (now.st_size, int(now.st_mtime or 0)) != (move["size"], move["mtime"]):
+            self.context.logger.warn(
+                f"{source} changed since it was planned to move to {target}; left for the next listing", step="move"
+            )
+            return source
+        folder, name = posixpath.split(target)
+        for n in range(MAX_COLLISION_SUFFIX + 1):
+            candidate = posixpath.join(folder, suffixed(name, n))
+            if self.connection.move(source, candidate):
+                if n:
+                    self.context.logger.warn(f"{target} was taken meanwhile; moved to {candidate}", step="move")
+                return candidate
+        raise SFTPDeliveryError(f"no free name for {name} in {folder}")
+
+    def replay(self) -> int:
+        """Finish the moves a killed run planned; how many plans were finished."""
+        if not self.connection.exists(self.state_dir):
+            return 0
+        for stale in self.connection.clean_stale_temp_files(self.state_dir):
+            self.context.logger.info(f"Removed stale temporary file {stale}", step="cleanup")
+        finished = 0
+        for name in sorted(self.connection.sftp.listdir(self.state_dir)):
+            if not (name.startswith("move-") and name.endswith(".json")):
+                continue
+            path = posixpath.join(self.state_dir, name)
+            with self.connection.sftp.open(path, "rb") as handle:
+                record = json.loads(handle.read().decode("utf-8"))
+            finals = self._carry_out(path, record)
+            finished += 1
+            self.context.logger.info(
+                f"Finished the moves of an interrupted run: {', '.join(posixpath.basename(p) for p in finals)}",
+                step="recover",
+                detail={"moved": finals},
+            )
+        return finished
+
+
+# --- one run ----------------------------------------------------------------------------
+
+
+class InvoicePull:
+    """Lists the drop folder, ingests each complete document, moves it out; one SFTP connection."""
+
+    def __init__(self, context: JobContext, config: PullConfig, connection: SFTPConnection) -> None:
+        self.context = context
+        self.config = config
+        self.connection = connection
+        self.load = IngestionLoad(context)
+        self.journal = MoveJournal(connection, config.state_dir, context)
+        self.downloads = context.work_dir / "downloads"
+        self.summary: dict[str, Any] = {
+            "ingested": 0, "already_ingested": 0, "errors": 0, "skipped": 0, "waiting": 0, "refused": 0,
+            "held_back": 0, "moves_recovered": 0, "invoice_tokens": [], "error_files": [],
+        }  # fmt: skip
+
+    def prepare(self) -> None:
+        """Create the archive, error and state folders if missing; finish what a killed run left."""
+        if not self.connection.exists(self.config.inbox):
+            raise SFTPDeliveryError(f"config.remote_inbox {self.config.inbox!r} does not exist on the SFTP server")
+        for folder in (self.config.archive, self.config.error_folder, self.config.state_dir):
+            if not self.connection.exists(folder):
+                self.connection.sftp.mkdir(folder)
+        for folder in (self.config.archive, self.config.error_folder):
+            for stale in self.connection.clean_stale_temp_files(folder):
+                self.context.logger.info(f"Removed stale temporary file {stale}", step="cleanup")
+        self.summary["moves_recovered"] = self.journal.replay()
+
+    def listing(self) -> dict[str, RemoteFile]:
+        """The inbox's visible regular files (and those whose names cannot be trusted, to refuse them)."""
+        files: dict[str, RemoteFile] = {}
+        for entry in self.connection.sftp.listdir_attr(self.config.inbox):
+            name = entry.filename
+            if not stat.S_ISREG(entry.st_mode or 0) or (name.startswith(".") and not _UNSAFE_NAME.search(name)):
+                continue  # folders, and hidden files (ours among them); a hidden name with a separator is refused
+            files[name] = RemoteFile(name, int(entry.st_size or 0), int(entry.st_mtime or 0))
+        return files
+
+    def settled_listing(self) -> dict[str, RemoteFile]:
+        """Two listings ``settle_seconds`` apart; a file that changed, or looks partial, is skipped this run."""
+        first = self.listing()
+        refused = [name for name in first if plain_name_problem(name)]
+        for name in refused:
+            self.context.logger.error(
+                f"Refused {name!r}: the name {plain_name_problem(name)}; it is never read or moved",
+                step="refused",
+                detail={"name": name},
+            )
+        self.summary["refused"] = len(refused)
+        first = {name: entry for name, entry in first.items() if name not in refused}
+        partial = [name for name in first if is_partial(name)]
+        first = {name: entry for name, entry in first.items() if name not in partial}
+        if first and self.config.settle_seconds:
+            time.sleep(self.config.settle_seconds)
+            second = {name: entry for name, entry in self.listing().items() if name in first}
+        else:
+            second = first
+        stable, changing = settled(first, second)
+        for name in [*partial, *changing]:
+            self.context.logger.info(f"Skipped {name}: still being written", step="skip")
+        self.summary["skipped"] = len(partial) + len(changing)
+        return stable
+
+    def plan(self, stable: dict[str, RemoteFile]) -> list[Document]:
+        """The documents to handle this run (at most ``max_files``), ready or in error; waiting ones logged."""
+        planner = Planner(self.config, time.time())
+        present = set(stable)
+        claimed: set[str] = set()
+        documents: list[Document] = []
+        sidecars = sorted((e for e in stable.values() if e.name.lower().endswith(SIDECAR_SUFFIX)),
+                          key=lambda e: (e.mtime, e.name))  # fmt: skip
+        sidecar_stems = {stem_of(e.name) for e in sidecars}
+
+        def full() -> bool:  # waiting documents count too: each cost a read
+            return len(documents) + int(self.summary["waiting"]) >= self.config.max_files
+
+        for index, sidecar in enumerate(sidecars):
+            if full():
+                self.summary["held_back"] += len(sidecars) - index
+                break
+            document = planner.document(sidecar, parse_sidecar(self._read(sidecar)), stable, present, claimed)
+            self._take(document, documents, claimed)
+        for entry in sorted(stable.values(), key=lambda e: (e.mtime, e.name)):
+            if (
+                entry.name in claimed
+                or entry.name.lower().endswith(SIDECAR_SUFFIX)
+                or not planner.is_original(entry.name)
+            ):
+                continue
+            if stem_of(entry.name) in sidecar_stems:
+                continue  # its sidecar is there; it was not named (e.g. held back, or another original was chosen)
+            if full():
+                self.summary["held_back"] += 1
+                continue
+            orphan = planner.orphan(entry)
+            if orphan.problem is not None and self.summary["held_back"]:
+                # A held-back sidecar may list this file as an attachment: judge it when every sidecar was read.
+                orphan.problem, orphan.waiting_for = None, "the sidecars held back this run"
+            self._take(orphan, documents, claimed)
+        return documents
+
+    def _take(self, document: Document, documents: list[Document], claimed: set[str]) -> None:
+        claimed.update(entry.name for entry in document.files)
+        if document.waiting_for is not None:
+            self.summary["waiting"] += 1
+            self.context.logger.info(f"{document.key} waits for {document.waiting_for}", step="wait")
+            return
+        documents.append(document)
+
+    def _read(self, sidecar: RemoteFile) -> bytes:
+        with self.connection.sftp.open(posixpath.join(self.config.inbox, sidecar.name), "rb") as handle:
+            return bytes(handle.read(MAX_SIDECAR_BYTES + 1))
+
+    def download(self, entry: RemoteFile, folder: Path, index: int) -> Path:
+        """The file in ``folder`` under a safe local name (the remote name never becomes a path as is)."""
+        stem, _, extension = entry.name.rpartition(".")
+        ext = f".{extension}" if stem and re.fullmatch(r"[A-Za-z0-9]{1,10}", extension) else ""
+        local = folder / safe_remote_name(f"{index}-{stem or entry.name}", ext)
+        self.connection.sftp.get(posixpath.join(self.config.inbox, entry.name), str(local))
+        if local.stat().st_size != entry.size:
+            raise SFTPDeliveryError(f"{entry.name} changed while it was read ({local.stat().st_size} != {entry.size})")
+        return local
+
+    def handle(self, document: Document, serial: int) -> None:
+        if document.problem is None:
+            folder = self.downloads / f"{serial:04d}"
+            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                outcome = self.ingest(document, folder)
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+            if isinstance(outcome, Problem):
+                document.problem = outcome
+            else:
+                self.archive(document, *outcome)
+                return
+        self.reject(document)
+
+    def ingest(self, document: Document, folder: Path) -> tuple[str, str, bool] | Problem:
+        """Submit the document; (source key, invoice token, idempotent), or the problem Nuntiq or the data has."""
+        assert document.original is not None
+        limit = max_file_bytes()
+        for part, entry in [("original", document.original), *(("attachments", a) for a in document.attachments)]:
+            if entry.size > limit:
+                return Problem(f"{entry.name} is {entry.size} bytes, at most {limit} accepted", part, entry.name)
+        original = self.download(document.original, folder, 0)
+        source_key = IngestionLoad.source_key_for(original)
+        draft = self.load.new(source_key)
+        problem = _fill(draft, document.values)
+        if problem is not None:
+            return problem
+        draft.attach(original, file_name=document.original.name, role=ORIGINAL)
+        for index, attachment in enumerate(document.attachments, start=1):
+            draft.attach(self.download(attachment, folder, index), file_name=attachment.name, role=ATTACHMENT)
+        try:
+            result = draft.submit()
+        except ValidationError as exc:
+            listed = tuple({"field": p.field, "value": p.value, "message": p.message} for p in exc.problems)
+            first = exc.problems[0]
+            return Problem(f"invalid invoice data: {first.field}: {first.message}", first.field, first.value, listed)
+        except RequestValidationError as exc:
+            errors = tuple({"field": e.get("field"), "value": None, "message": e.get("message")} for e in exc.errors)
+            api_field = str(errors[0]["field"]) if errors else None
+            return Problem(f"refused by the API: {exc}", api_field, None, errors)
+        except SourceKeyConflictError as exc:
+            return Problem(
+                f"this original was imported before with other data (a changed sidecar?): {exc}", "source_key",
+                source_key,
+            )  # fmt: skip
+        except FileTooLargeError as exc:
+            return Problem(f"refused by the API: {exc}", "original", document.original.name)
+        return source_key, str(result.invoice_token), bool(result.idempotent)
+
+    def archive(self, document: Document, source_key: str, token: str, idempotent: bool) -> None:
+        record = self.journal.plan(self.config.archive, document, self.config.inbox, None)
+        finals = self.journal.run(record)
+        self.summary["already_ingested" if idempotent else "ingested"] += 1
+        self.summary["invoice_tokens"].append(token)
+        verb = "Already ingested" if idempotent else "Ingested"
+        self.context.logger.info(
+            f"{verb} {document.label} as invoice {token}; archived in {self.config.archive}",
+            step="ingested",
+            detail={"invoice_token": token, "source_key": source_key, "archived": finals, "idempotent": idempotent},
+        )
+
+    def reject(self, document: Document) -> None:
+        problem = document.problem
+        assert problem is not None
+        report = {
+            **problem.to_dict(),
+            "files": [entry.name for entry in document.files],
+            "connector": self.config.connector_name,
+            "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+        record = self.journal.plan(self.config.error_folder, document, self.config.inbox, report)
+        finals = self.journal.run(record)
+        self.summary["errors"] += 1
+        self.summary["error_files"].append(document.label)
+        value = "" if problem.value is None else f" ({problem.field or 'value'}: {problem.value!r})"
+        self.context.logger.error(
+            f"{document.label} moved to {self.config.error_folder}: {problem.reason}{value}",
+            step="error",
+            detail={"moved": finals, "report": record["report"]["path"], "field": problem.field},
+        )
+
+
+def _fill(draft: InvoiceDraft, values: Mapping[str, Any]) -> Problem | None:
+    """Set the sidecar's values on the draft; a key that is not an InvoiceImportRequest field is the problem."""
+    for key, value in values.items():
+        try:
+            setattr(draft, key, value)
+        except (AttributeError, TypeError, ValueError) as exc:
+            return Problem(f"the sidecar's {key!r} is not an invoice field: {exc}", key, value)
+    return None
+
+
+def run(context: JobContext) -> dict[str, Any]:
+    config = PullConfig.from_context(context)
+    sftp_settings = SFTPSettings.from_context(context)  # checked before the run starts
+    with delta_run(context, config.connector_name, STREAM_NAME, "opaque", run_ttl_seconds=config.run_ttl_seconds) as r:
+        with connect_sftp(sftp_settings, owner=config.connector_name) as connection:
+            pull = InvoicePull(context, config, connection)
+            pull.prepare()
+            documents = pull.plan(pull.settled_listing())
+            for serial, document in enumerate(documents):
+                pull.handle(document, serial)
+        summary = pull.summary
+        r.set_records_processed(summary["ingested"] + summary["already_ingested"] + summary["errors"])
+        r.set_metadata({k: v for k, v in summary.items() if not isinstance(v, list)})
+    context.logger.info(
+        "Pulled {ingested} new, {already_ingested} already ingested, {errors} to the error folder; "
+        "{waiting} waiting, {skipped} still being written".format(**summary),
+        step="done",
+    )
+    return summary
+
+
+__all__ = ["InvoicePull", "MoveJournal", "PullConfig", "parse_sidecar", "run", "settled"]
