@@ -16,7 +16,7 @@ import pytest
 
 import connectors.sftp_invoice_pull as pull_connector
 from nuntiq_sandbox.documents import invoice_drop
-from nuntiq_sdk import JobContext
+from nuntiq_sandbox.testing import ApiToken
 from nuntiq_sdk.testing import SFTPDropFolder
 from tests.sdk.conftest import World, vcr_cassette_dir, vcr_config, world
 
@@ -28,21 +28,10 @@ INBOX = "/inbound/scans"
 PDF_DATE = "2026-11-02"
 
 
-def run_pull(world: World, sftp: SFTPDropFolder, token: str, work_dir: Path) -> dict[str, Any]:
-    settings = {
-        "customer_number": "10000001",
-        "secrets": {"api_token": token, **sftp.secrets()},
-        "config": {
-            "api_base_url": world.api_url,
-            **sftp.config(),
-            "connector_name": "scanner_pull",
-            "remote_inbox": INBOX,
-            "settle_seconds": 0,
-        },
-    }
-    with JobContext.from_settings(settings, environ={}, work_dir=work_dir) as context:
-        summary: dict[str, Any] = pull_connector.run(context)
-    return summary
+def run_pull(world: World, sftp: SFTPDropFolder, token: ApiToken, work_dir: Path) -> dict[str, Any]:
+    return world.run_connector(
+        pull_connector, token, sftp, work_dir, connector_name="scanner_pull", remote_inbox=INBOX, settle_seconds=0
+    )
 
 
 def test_two_invoices_are_ingested_once_and_a_bad_one_goes_to_error(
@@ -57,8 +46,8 @@ def test_two_invoices_are_ingested_once_and_a_bad_one_goes_to_error(
     ).items():
         nuntiq_sftp.put(f"{INBOX}/{name}", data)
 
-    first = run_pull(world, nuntiq_sftp, token.token, tmp_path / "first")
-    second = run_pull(world, nuntiq_sftp, token.token, tmp_path / "second")
+    first = run_pull(world, nuntiq_sftp, token, tmp_path / "first")
+    second = run_pull(world, nuntiq_sftp, token, tmp_path / "second")
 
     assert {k: first[k] for k in ("ingested", "already_ingested", "errors", "error_files")} == {
         "ingested": 2, "already_ingested": 0, "errors": 1, "error_files": ["INV-33.pdf"],

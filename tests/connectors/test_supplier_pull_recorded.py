@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import connectors.supplier_master_pull as pull_connector
-from nuntiq_sdk import JobContext
+from nuntiq_sandbox.testing import ApiToken
 from nuntiq_sdk.objects.supplier import SupplierLoad
 from nuntiq_sdk.testing import SFTPDropFolder
 from tests.sdk.conftest import World, vcr_cassette_dir, vcr_config, world
@@ -31,20 +31,10 @@ BAD_LINE_3 = GOOD.replace("SUP-2,Bolt BV,NL,", "SUP-2,Bolt BV,Netherlands,")
 MTIME_BAD, MTIME_FIXED = 1_794_000_000, 1_794_000_600
 
 
-def run_pull(world: World, sftp: SFTPDropFolder, token: str, work_dir: Path) -> dict[str, Any]:
-    settings = {
-        "customer_number": "10000001",
-        "secrets": {"api_token": token, **sftp.secrets()},
-        "config": {
-            "api_base_url": world.api_url,
-            **sftp.config(),
-            "connector_name": "acme_supplier_pull",
-            "remote_folder": FOLDER,
-        },
-    }
-    with JobContext.from_settings(settings, environ={}, work_dir=work_dir) as context:
-        summary: dict[str, Any] = pull_connector.run(context)
-    return summary
+def run_pull(world: World, sftp: SFTPDropFolder, token: ApiToken, work_dir: Path) -> dict[str, Any]:
+    return world.run_connector(
+        pull_connector, token, sftp, work_dir, connector_name="acme_supplier_pull", remote_folder=FOLDER
+    )
 
 
 def test_a_bad_row_rejects_the_file_by_line_and_the_fixed_file_is_loaded(
@@ -53,7 +43,7 @@ def test_a_bad_row_rejects_the_file_by_line_and_the_fixed_file_is_loaded(
     _, token = world.tenant()
     nuntiq_sftp.put(f"{FOLDER}/suppliers.csv", BAD_LINE_3, mtime=MTIME_BAD)
 
-    rejected = run_pull(world, nuntiq_sftp, token.token, tmp_path / "first")
+    rejected = run_pull(world, nuntiq_sftp, token, tmp_path / "first")
 
     assert (rejected["files_rejected"], rejected["files_processed"]) == (1, 0)
     assert [(bad["line"], bad["field"], bad["value"]) for bad in rejected["bad_rows"]] == [
@@ -62,8 +52,8 @@ def test_a_bad_row_rejects_the_file_by_line_and_the_fixed_file_is_loaded(
     assert list(SupplierLoad(world.context(token)).get_all()) == []  # nothing saved, not even SUP-1
 
     nuntiq_sftp.put(f"{FOLDER}/suppliers.csv", GOOD, mtime=MTIME_FIXED)
-    fixed = run_pull(world, nuntiq_sftp, token.token, tmp_path / "second")
-    again = run_pull(world, nuntiq_sftp, token.token, tmp_path / "third")
+    fixed = run_pull(world, nuntiq_sftp, token, tmp_path / "second")
+    again = run_pull(world, nuntiq_sftp, token, tmp_path / "third")
 
     assert (fixed["files_processed"], fixed["created"], fixed["bad_rows"]) == (1, 2, [])
     assert (again["files_processed"], again["files_skipped"]) == (0, 1)  # delta_run: already processed

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 
 from nuntiq_sandbox.testing import ApiToken, SandboxAdmin, Tenant
 from nuntiq_sdk import JobContext
-from nuntiq_sdk.testing import invoice_spec  # the harness's realistic invoice, re-exported for these tests
+from nuntiq_sdk.testing import SFTPDropFolder, invoice_spec  # the harness's realistic invoice, re-exported
 from tests.recording import CASSETTES, REPLAY_BASE_URL, VCR_CONFIG
 
 PINNED_NOW = "2026-11-15T12:00:00Z"
@@ -58,6 +59,19 @@ class World:
 
     def invoice(self, tenant: Tenant, **fields: Any) -> dict[str, Any]:
         return self.admin.create_invoice(tenant.tenant_id, **fields)
+
+    def run_connector(
+        self, connector: ModuleType, token: ApiToken, sftp: SFTPDropFolder, work_dir: Path, **config: Any
+    ) -> dict[str, Any]:
+        """A connector's ``run(context)`` in this process, against this world's API and ``sftp`` (on loopback)."""
+        settings = {
+            "customer_number": "10000001",
+            "secrets": {"api_token": token.token, **sftp.secrets()},
+            "config": {"api_base_url": self.api_url, **sftp.config(), **config},
+        }
+        with JobContext.from_settings(settings, environ={}, work_dir=work_dir) as context:
+            summary: dict[str, Any] = connector.run(context)
+        return summary
 
     def close(self) -> None:
         for context in self._contexts:
