@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from nuntiq_sandbox.testing import ApiToken, SandboxAdmin, Tenant
+from nuntiq_sandbox.testing import ApiToken, SandboxAdmin, SandboxServer, Tenant
 from nuntiq_sdk import JobContext
 from nuntiq_sdk.testing import SFTPDropFolder, invoice_spec  # the harness's realistic invoice, re-exported
 from tests.recording import CASSETTES, REPLAY_BASE_URL, VCR_CONFIG
@@ -57,6 +57,14 @@ class World:
         self._contexts.append(context)
         return context
 
+    def fast_context(self, token: ApiToken | str) -> JobContext:
+        """A context whose retries wait milliseconds, not seconds (live fault-injection tests)."""
+        context = self.context(token)
+        transport = context.api.get_httpx_client()._transport  # the RetryTransport
+        transport.backoff_base = 0.01  # type: ignore[attr-defined]
+        transport.backoff_max = 0.05  # type: ignore[attr-defined]
+        return context
+
     def invoice(self, tenant: Tenant, **fields: Any) -> dict[str, Any]:
         return self.admin.create_invoice(tenant.tenant_id, **fields)
 
@@ -89,6 +97,16 @@ def world(record_mode: str, request: pytest.FixtureRequest, tmp_path: Path) -> I
         yield world
     finally:
         world.close()
+
+
+@pytest.fixture
+def live(sandbox: SandboxServer, tmp_path: Path) -> Iterator[World]:
+    """A world on the live sandbox (not recorded); faults it injected are cleared after the test."""
+    world = World(sandbox.admin, sandbox.api_url, tmp_path)
+    yield world
+    sandbox.admin.clear_faults()
+    for context in world._contexts:  # the admin client is the session sandbox's: it stays open
+        context.close()
 
 
 INVOICE_FIELDS = invoice_spec()["fields"]

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from nuntiq_sandbox.testing import SandboxServer
-from nuntiq_sdk import FileChecksumMismatchError, JobContext, SourceKeyConflictError
+from nuntiq_sdk import FileChecksumMismatchError, SourceKeyConflictError
 from nuntiq_sdk.objects.ingestion import IngestionLoad, InvoiceDraft, StagedFile
 from nuntiq_sdk.objects.invoice import InvoiceLoad
 from nuntiq_sdk.objects.lifecycle_message import LifecycleMessageLoad
@@ -18,24 +16,6 @@ from tests.sdk.conftest import World
 pytestmark = pytest.mark.live
 
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 4096 + b"\n%%EOF\n"  # 1 MiB and a bit: several hash chunks
-
-
-@pytest.fixture
-def live(sandbox: SandboxServer, tmp_path: Path) -> Iterator[World]:
-    world = World(sandbox.admin, sandbox.api_url, tmp_path)
-    yield world
-    sandbox.admin.clear_faults()
-    for context in world._contexts:
-        context.close()
-
-
-def _fast(world: World, token: object) -> JobContext:
-    """A context whose retries wait milliseconds, not seconds."""
-    context = world.context(token)  # type: ignore[arg-type]
-    transport = context.api.get_httpx_client()._transport  # the RetryTransport
-    transport.backoff_base = 0.01  # type: ignore[attr-defined]
-    transport.backoff_max = 0.05  # type: ignore[attr-defined]
-    return context
 
 
 def _draft(load: IngestionLoad, pdf: Path, number: str = "INV-7001") -> InvoiceDraft:
@@ -131,7 +111,7 @@ def test_a_lost_response_still_creates_exactly_one_invoice(live: World) -> None:
     _, token = live.tenant()
     pdf = live.work_dir / "INV-7005.pdf"
     pdf.write_bytes(PDF)
-    context = _fast(live, token)
+    context = live.fast_context(token)
     live.admin.add_fault(r"/v1/ingestion/files$", method="POST", drop="after", count=1)
     live.admin.add_fault(r"/v1/ingestion/imports$", method="POST", drop="after", count=1)
 
@@ -147,7 +127,7 @@ def test_a_dropped_upload_is_resent_from_the_file_not_from_memory(live: World) -
     _, token = live.tenant()
     pdf = live.work_dir / "INV-7006.pdf"
     pdf.write_bytes(PDF)
-    load = IngestionLoad(_fast(live, token))
+    load = IngestionLoad(live.fast_context(token))
     live.admin.add_fault(r"/v1/ingestion/files$", method="POST", drop="before", count=1)
     staged = StagedFile(role="original", file_name="INV-7006.pdf", content_type="application/pdf", path=pdf)
 

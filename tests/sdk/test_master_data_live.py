@@ -5,13 +5,8 @@ Skipped while the sandbox does not serve ``/v1/suppliers`` yet.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import httpx
 import pytest
 
-from nuntiq_sandbox.testing import SandboxServer
 from nuntiq_sdk import APIConnectionError, JobContext, ValidationError
 from nuntiq_sdk.objects.supplier import SupplierLoad
 from tests.sdk.conftest import World
@@ -19,25 +14,6 @@ from tests.sdk.conftest import World
 pytestmark = pytest.mark.live
 
 IBAN = "DE89370400440532013000"
-
-
-@pytest.fixture
-def live(sandbox: SandboxServer, tmp_path: Path) -> Iterator[World]:
-    if httpx.get(sandbox.api_url + "/suppliers").status_code == 404:
-        pytest.skip("the sandbox does not serve master data yet")
-    world = World(sandbox.admin, sandbox.api_url, tmp_path)
-    yield world
-    sandbox.admin.clear_faults()
-    for context in world._contexts:
-        context.close()
-
-
-def _fast(world: World, token: object) -> JobContext:
-    context = world.context(token)  # type: ignore[arg-type]
-    transport = context.api.get_httpx_client()._transport  # the RetryTransport
-    transport.backoff_base = 0.01  # type: ignore[attr-defined]
-    transport.backoff_max = 0.05  # type: ignore[attr-defined]
-    return context
 
 
 def _codes(context: JobContext) -> set[str]:
@@ -111,7 +87,7 @@ def test_a_full_load_truncates_and_replaces(live: World) -> None:
 
 def test_a_full_load_cut_off_before_its_commit_leaves_the_old_table(live: World) -> None:
     _, token = live.tenant()
-    context = _fast(live, token)
+    context = live.fast_context(token)
     old = SupplierLoad(context)
     for code in ("OLD-1", "OLD-2"):
         old.new(supplier_code=code, name=code)

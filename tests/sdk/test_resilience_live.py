@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Iterator
 
 import pytest
 
-from nuntiq_sandbox.testing import SandboxServer
 from nuntiq_sdk import APIConnectionError, InternalServerError, JobContext
 from nuntiq_sdk.objects.invoice import InvoiceLoad
 from nuntiq_sdk.objects.lifecycle_message import LifecycleMessageLoad
@@ -17,28 +15,10 @@ from tests.sdk.conftest import World, invoice_spec
 pytestmark = pytest.mark.live
 
 
-@pytest.fixture
-def live(sandbox: SandboxServer, tmp_path) -> Iterator[World]:  # type: ignore[no-untyped-def]
-    world = World(sandbox.admin, sandbox.api_url, tmp_path)
-    yield world
-    sandbox.admin.clear_faults()
-    for context in world._contexts:
-        context.close()
-
-
-def _fast(world: World, token: object, **config: object) -> JobContext:
-    """A context whose retries wait milliseconds, not seconds."""
-    context = world.context(token)  # type: ignore[arg-type]
-    transport = context.api.get_httpx_client()._transport  # the RetryTransport
-    transport.backoff_base = 0.01  # type: ignore[attr-defined]
-    transport.backoff_max = 0.05  # type: ignore[attr-defined]
-    return context
-
-
 def test_a_post_whose_response_was_lost_is_applied_exactly_once(live: World) -> None:
     tenant, token = live.tenant()
     invoice = live.invoice(tenant, **invoice_spec())["invoice_token"]
-    load = LifecycleMessageLoad(_fast(live, token))
+    load = LifecycleMessageLoad(live.fast_context(token))
     live.admin.add_fault(r"/v1/invoices/.*/lifecycle-messages$", method="POST", drop="after", count=1)
 
     msg = load.new()
@@ -53,7 +33,7 @@ def test_a_claim_whose_response_was_lost_returns_the_same_leases(live: World) ->
     tenant, token = live.tenant()
     for n in range(3):
         live.invoice(tenant, **invoice_spec(f"INV-{n}"))
-    load = InvoiceLoad(_fast(live, token))
+    load = InvoiceLoad(live.fast_context(token))
     live.admin.add_fault(r"/v1/invoices/claim$", method="POST", drop="after", count=1)
 
     leases = load.claim(limit=2)
@@ -69,7 +49,7 @@ def test_a_request_dropped_before_it_arrived_is_retried(live: World) -> None:
     tenant, token = live.tenant()
     invoice = live.invoice(tenant, **invoice_spec())["invoice_token"]
     live.admin.add_fault(r"/v1/invoices/[^/]+$", method="GET", drop="before", count=2)
-    assert InvoiceLoad(_fast(live, token)).get_by_token(invoice).invoice_token == invoice
+    assert InvoiceLoad(live.fast_context(token)).get_by_token(invoice).invoice_token == invoice
 
 
 def test_retry_after_is_honoured(live: World, caplog: pytest.LogCaptureFixture) -> None:
@@ -77,7 +57,7 @@ def test_retry_after_is_honoured(live: World, caplog: pytest.LogCaptureFixture) 
     live.invoice(tenant, **invoice_spec())
     live.admin.add_fault(r"/v1/invoices/claim$", status=503, retry_after=1, count=1)
     with caplog.at_level(logging.WARNING, logger="nuntiq_sdk.http"):
-        [lease] = InvoiceLoad(_fast(live, token)).claim()
+        [lease] = InvoiceLoad(live.fast_context(token)).claim()
     assert lease.status == 92
     assert "in 1.00s" in caplog.text
     assert "status 503" in caplog.text
@@ -87,7 +67,7 @@ def test_retries_give_up_with_a_typed_error(live: World) -> None:
     _, token = live.tenant()
     live.admin.add_fault(r"/v1/invoices/claim$", status=503, retry_after=0, count=10)
     with pytest.raises(InternalServerError) as caught:
-        InvoiceLoad(_fast(live, token)).claim()
+        InvoiceLoad(live.fast_context(token)).claim()
     assert caught.value.status_code == 503
     assert caught.value.request_id
     remaining = live.admin.list_faults()
