@@ -307,6 +307,30 @@ def test_entities_read_start_clean_and_send_only_their_changes(api: FakeAPI, con
     ]
 
 
+
+def test_entities_that_start_empty_never_share_what_they_are_given(api: FakeAPI, context: JobContext) -> None:
+    # Entities start from one shared empty state and take dicts of their own on their first write.
+    api.tables["suppliers"] = {f"SUP-{n}": {"supplier_code": f"SUP-{n}", "name": f"Supplier {n}"} for n in range(3)}
+    load = SupplierLoad(context)
+    read = list(load.get_all())
+    read[0].name = "Changed"
+    read[1].locations.new(location_code="WH-1", name="Warehouse")
+    new = load.new(supplier_code="SUP-9", name="Nine")
+    load.save_all()
+    new.email = "ap@nine.example"
+    new.locations.new(location_code="MAIN", name="HQ")
+    blank = SupplierLoad(context).new()
+    assert (read[0].name, read[1].name, read[2].name) == ("Changed", "Supplier 1", "Supplier 2")
+    assert [len(s.locations) for s in read] == [0, 1, 0]
+    assert (new.email, len(new.locations), blank.email, len(blank.locations)) == ("ap@nine.example", 1, None, 0)
+    assert (read[2].is_dirty, blank.changes()) == (False, {})
+    assert load.save_all().requests == 1
+    assert api.posts("/suppliers/upsert")[-1]["rows"][0] == {
+        "supplier_code": "SUP-9",
+        "email": "ap@nine.example",
+        "locations": [{"location_code": "MAIN", "name": "HQ"}],
+    }
+
 def test_setting_back_to_the_saved_value_undoes_the_change(api: FakeAPI, context: JobContext) -> None:
     load = SupplierLoad(context)
     supplier = _supplier(load)
