@@ -307,7 +307,6 @@ def test_entities_read_start_clean_and_send_only_their_changes(api: FakeAPI, con
     ]
 
 
-
 def test_entities_that_start_empty_never_share_what_they_are_given(api: FakeAPI, context: JobContext) -> None:
     # Entities start from one shared empty state and take dicts of their own on their first write.
     api.tables["suppliers"] = {f"SUP-{n}": {"supplier_code": f"SUP-{n}", "name": f"Supplier {n}"} for n in range(3)}
@@ -330,6 +329,7 @@ def test_entities_that_start_empty_never_share_what_they_are_given(api: FakeAPI,
         "email": "ap@nine.example",
         "locations": [{"location_code": "MAIN", "name": "HQ"}],
     }
+
 
 def test_setting_back_to_the_saved_value_undoes_the_change(api: FakeAPI, context: JobContext) -> None:
     load = SupplierLoad(context)
