@@ -211,15 +211,8 @@ class Entity:
     @classmethod
     def _build(cls, values: dict[str, Any]) -> Entity:
         """``cls(**values)`` for a dict of the caller's own (``load.new``'s keywords), kept rather than copied."""
-        entity = object.__new__(cls)
-        _set(entity, "_base", _NOTHING)
-        _set(entity, "_values", values)
-        _set(entity, "_children", _NOTHING)
-        _set(entity, "_new", True)
-        _set(entity, "_owner", None)
-        _set(entity, "_touched", False)
-        if not cls._meta.keeps(values):
-            entity._adopt_values()
+        entity = cls._from_values(values)
+        entity._adopt_values()
         return entity
 
     def _adopt_values(self) -> None:
