@@ -1,23 +1,30 @@
 """BaseLoad: list, search, create, update and bulk-delete one master-data object.
 
-Every per-object Load is a short declaration over this class: its operation
-modules of the generated client and the name of its full-load object::
+Every per-object Load is a short declaration over this class: its generated
+entity class, its operation modules of the generated client, the name of its
+full-load object, and ``new()`` typed with the entity's generated keywords::
 
-    class SupplierLoad(BaseLoad):
+    class SupplierLoad(BaseLoad[Supplier]):
+        entity_class = Supplier
         full_load_object = "suppliers"
         list_operation = list_suppliers
         upsert_operation = upsert_suppliers
         delete_operation = delete_suppliers
         stage_operation = stage_supplier_rows
 
-Everything else is read from the spec: the entity schema (the items of the
-upsert body's ``rows``), its fields, natural key and constraints, the filter
+        def new(self, **values: Unpack[SupplierValues]) -> Supplier:
+            return self._new(values)
+
+Everything else comes from the spec: the entity's fields, natural key and
+constraints (generated), the filter
 names of ``search`` (the list operation's query parameters) and of
 ``delete_where`` (the delete body's schema), the batch size (``maxItems``).
 
 - ``get_all()`` / ``search(**filters)``: lazy, auto-paginated iterators of clean
   entities, which the Load then tracks.
-- ``new(**values)``: a new entity, tracked.
+- ``new(**values)``: a new entity, tracked; ``discard(entity)`` stops tracking one.
+- ``save_all(dry_run=True)``: the plan of a save (created, updated with the
+  changed fields, unchanged, invalid rows), sending nothing.
 - ``save_all()``: validates every dirty entity (one ``ValidationError`` naming
   each bad row by its key, nothing sent), then upserts key + changed fields in
   batches; ``save_all(full_load=True)`` stages every entity, complete, into a
@@ -39,16 +46,16 @@ import enum
 import inspect
 import json
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, cast, overload
 
 import attrs
 
 from generated_client.api.full_loads import abort_full_load, commit_full_load, start_full_load
 from generated_client.models import FullLoadCommit, FullLoadObject, FullLoadStart, UpsertOutcome, UpsertResult
 from generated_client.types import Unset
-from nuntiq_sdk._entity import Entity, EntityMeta, entity_meta
+from nuntiq_sdk._entity import Entity, EntityMeta
 from nuntiq_sdk._exceptions import APIResponseError, FieldProblem, NuntiqError, ValidationError
 from nuntiq_sdk._http import call, send
 from nuntiq_sdk._pagination import paginate
@@ -58,7 +65,9 @@ from nuntiq_sdk._validation import RequestSchema, check_parameter, parameter_sch
 if TYPE_CHECKING:
     from nuntiq_sdk._context import JobContext
 
-__all__ = ["BaseLoad", "FailedRow", "FullLoadSummary", "SaveResult"]
+__all__ = ["BaseLoad", "FailedRow", "FullLoadSummary", "InvalidRow", "PlannedRow", "SavePlan", "SaveResult"]
+
+E = TypeVar("E", bound=Entity)
 
 # Query parameters that are paging, not filters.
 _PAGING = frozenset({"limit", "cursor"})
@@ -122,6 +131,60 @@ class FullLoadSummary:
         )
 
 
+@attrs.frozen
+class PlannedRow:
+    """A row a save would send: its natural key and the fields it would set (every field given, for a new row)."""
+
+    key: dict[str, Any]
+    fields: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {', '.join(self.fields) or 'no fields'}"
+
+
+@attrs.frozen
+class InvalidRow:
+    """A row validation refuses: how it is named (its key, or its place) and every problem."""
+
+    row: str
+    problems: tuple[FieldProblem, ...]
+
+    def __str__(self) -> str:
+        return f"{self.row}: " + "; ".join(f"{p.field} {p.message}" for p in self.problems)
+
+
+@attrs.frozen
+class SavePlan:
+    """What ``save_all(dry_run=True)`` found a save would do, from dirty tracking and validation alone.
+
+    ``created``: new entities (upserted on their key: one whose key already
+    exists on the server is updated instead; a dry run sends no request to
+    find out). ``updated``: read entities with changes, and which fields.
+    ``unchanged``: tracked entities with nothing to send. ``invalid``: rows a
+    real save would refuse before sending anything. With ``full_load`` every
+    valid row is staged, and rows on the server that the Load does not hold
+    would be deleted.
+    """
+
+    full_load: bool
+    created: list[PlannedRow] = attrs.Factory(list)
+    updated: list[PlannedRow] = attrs.Factory(list)
+    unchanged: list[dict[str, Any]] = attrs.Factory(list)
+    invalid: list[InvalidRow] = attrs.Factory(list)
+
+    @property
+    def ok(self) -> bool:
+        """A real save would pass validation."""
+        return not self.invalid
+
+    def __str__(self) -> str:
+        mode = "full load: " if self.full_load else ""
+        return (
+            f"{mode}{len(self.created)} to create, {len(self.updated)} to update, "
+            f"{len(self.unchanged)} unchanged, {len(self.invalid)} invalid"
+        )
+
+
 class _JSONBody:
     """A request body already in JSON form, for a generated endpoint's ``body`` (it calls ``to_dict()``)."""
 
@@ -157,7 +220,6 @@ def _body_schema_name(operation_id: str) -> str:
 class _LoadShape:
     """What a Load reads from the spec, once (until the spec is swapped)."""
 
-    meta: EntityMeta
     filters: tuple[str, ...]  # search(): the list operation's query parameters
     path_params: tuple[str, ...]
     enum_filters: Mapping[str, type[enum.Enum]]
@@ -167,7 +229,7 @@ class _LoadShape:
 
 
 @spec_cache
-def _shape_of(load_class: type[BaseLoad]) -> _LoadShape:
+def _shape_of(load_class: type[BaseLoad[Any]]) -> _LoadShape:
     list_id = _operation_id(load_class.list_operation)
     parameters = [resolve(p) for p in _operation(list_id).get("parameters", [])]
     filters = tuple(p["name"] for p in parameters if p["in"] == "query" and p["name"] not in _PAGING)
@@ -183,7 +245,6 @@ def _shape_of(load_class: type[BaseLoad]) -> _LoadShape:
     rows_schema = resolve(customer_api_spec()["components"]["schemas"][rows_name])
     max_batch = int(rows_schema["properties"]["rows"].get("maxItems", 1000))
     return _LoadShape(
-        meta=load_class._entity_meta(),
         filters=filters,
         path_params=path_params,
         enum_filters=enum_filters,
@@ -193,14 +254,20 @@ def _shape_of(load_class: type[BaseLoad]) -> _LoadShape:
     )
 
 
+@spec_cache
+def _meta_of(load_class: type[BaseLoad[Any]]) -> EntityMeta:
+    return load_class._entity_meta()
+
+
 def _chunks(rows: list[Any], size: int) -> Iterator[tuple[int, list[Any]]]:
     for start in range(0, len(rows), size):
         yield start, rows[start : start + size]
 
 
-class BaseLoad:
+class BaseLoad(Generic[E]):
     """List, search, create, update and bulk-delete the rows of one master-data object."""
 
+    entity_class: type[E]
     full_load_object: ClassVar[str]
     list_operation: ModuleType
     upsert_operation: ModuleType
@@ -209,23 +276,27 @@ class BaseLoad:
 
     def __init__(self, context: JobContext, *, batch_size: int | None = None) -> None:
         self.context = context
-        self._entities: list[Entity] = []
+        self._entities: list[E] = []
         self.batch_size = batch_size
 
     # --- what the spec says about this object ----------------------------------
 
     @classmethod
     def _entity_meta(cls) -> EntityMeta:
+        """The generated entity's shape, checked against the rows the upsert operation takes."""
         rows = _body_schema_name(_operation_id(cls.upsert_operation))
         ref: str = customer_api_spec()["components"]["schemas"][rows]["properties"]["rows"]["items"]["$ref"]
-        return entity_meta(ref.rsplit("/", 1)[-1])
+        meta = cls.entity_class._meta
+        if meta.name != ref.rsplit("/", 1)[-1]:
+            raise TypeError(f"{cls.__name__}.entity_class is {meta.name}, but {rows} holds {ref}")
+        return meta
 
     def _shape(self) -> _LoadShape:
         return _shape_of(type(self))
 
     @property
     def meta(self) -> EntityMeta:
-        return self._shape().meta
+        return _meta_of(type(self))
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -238,31 +309,48 @@ class BaseLoad:
 
     # --- building and reading -------------------------------------------------
 
-    def new(self, **values: Any) -> Entity:
-        """A new entity with these fields set; the Load saves it with the next ``save_all()``."""
-        entity = self.meta.entity_class._build(values)
+    def new_from(self, values: Mapping[str, Any]) -> E:
+        """``new(**values)`` for a mapping built at run time (a row read from a file): names checked the same way.
+
+        Each Load's ``new()`` takes the entity's fields as typed keywords.
+        """
+        return self._new(values)
+
+    def _new(self, values: Mapping[str, Any]) -> E:
+        entity = cast(E, self.meta.entity_class._build(values if values.__class__ is dict else dict(values)))
         self._entities.append(entity)
         return entity
 
-    def add(self, entity: Entity) -> Entity:
+    def add(self, entity: E) -> E:
         """Track an entity built elsewhere (e.g. by another Load of the same object)."""
         if entity._meta is not self.meta:
             raise TypeError(f"expected a {self.meta.name}, got a {entity._meta.name}")
         self._entities.append(entity)
         return entity
 
-    def __iter__(self) -> Iterator[Entity]:
+    def discard(self, entity: E) -> None:
+        """Stop tracking ``entity``: a half-built one is never sent, and a read one's changes are not saved.
+
+        Raises ``ValueError`` when this Load does not track it.
+        """
+        for index, tracked in enumerate(self._entities):
+            if tracked is entity:
+                del self._entities[index]
+                return
+        raise ValueError(f"this {type(self).__name__} does not track {entity!r}")
+
+    def __iter__(self) -> Iterator[E]:
         """The entities this Load tracks (built with ``new()`` or read)."""
         return iter(list(self._entities))
 
     def __len__(self) -> int:
         return len(self._entities)
 
-    def get_all(self) -> Iterator[Entity]:
+    def get_all(self) -> Iterator[E]:
         """Every row, page by page, as clean entities (which this Load then tracks)."""
         return self.search()
 
-    def search(self, **filters: Any) -> Iterator[Entity]:
+    def search(self, **filters: Any) -> Iterator[E]:
         """The rows matching every filter (names: the list operation's query parameters).
 
         Filters are checked when this is called, before any request; an unknown
@@ -290,8 +378,8 @@ class BaseLoad:
             raise ValidationError(problems)
         return self._pages(arguments, shape.max_page)
 
-    def _pages(self, arguments: Mapping[str, Any], page_size: int) -> Iterator[Entity]:
-        entity_class = self.meta.entity_class
+    def _pages(self, arguments: Mapping[str, Any], page_size: int) -> Iterator[E]:
+        entity_class = cast(type[E], self.meta.entity_class)
 
         def fetch(cursor: str | Unset) -> tuple[list[dict[str, Any]], object]:
             response = send(
@@ -314,34 +402,109 @@ class BaseLoad:
 
     @overload
     def save_all(
-        self, full_load: Literal[False] = False, *, allow_empty: bool = False, batch_size: int | None = None
+        self,
+        full_load: Literal[False] = False,
+        *,
+        allow_empty: bool = False,
+        batch_size: int | None = None,
+        dry_run: Literal[False] = False,
     ) -> SaveResult: ...
 
     @overload
     def save_all(
-        self, full_load: Literal[True], *, allow_empty: bool = False, batch_size: int | None = None
+        self,
+        full_load: Literal[True],
+        *,
+        allow_empty: bool = False,
+        batch_size: int | None = None,
+        dry_run: Literal[False] = False,
     ) -> FullLoadSummary: ...
 
     @overload
     def save_all(
-        self, full_load: bool, *, allow_empty: bool = False, batch_size: int | None = None
+        self,
+        full_load: bool = False,
+        *,
+        allow_empty: bool = False,
+        batch_size: int | None = None,
+        dry_run: Literal[True],
+    ) -> SavePlan: ...
+
+    @overload
+    def save_all(
+        self,
+        full_load: bool,
+        *,
+        allow_empty: bool = False,
+        batch_size: int | None = None,
+        dry_run: Literal[False] = False,
     ) -> SaveResult | FullLoadSummary: ...
 
+    @overload
     def save_all(
-        self, full_load: bool = False, *, allow_empty: bool = False, batch_size: int | None = None
-    ) -> SaveResult | FullLoadSummary:
+        self,
+        full_load: bool = False,
+        *,
+        allow_empty: bool = False,
+        batch_size: int | None = None,
+        dry_run: bool = False,
+    ) -> SaveResult | FullLoadSummary | SavePlan: ...
+
+    def save_all(
+        self,
+        full_load: bool = False,
+        *,
+        allow_empty: bool = False,
+        batch_size: int | None = None,
+        dry_run: bool = False,
+    ) -> SaveResult | FullLoadSummary | SavePlan:
         """Save the Load's entities; validate first, raising one ``ValidationError`` and sending nothing.
 
         ``full_load=False`` (the default) upserts every new or changed entity on
         its natural key, sending only the key and the changed fields; nothing
         changed sends no request. ``full_load=True`` replaces the whole table
         with the Load's entities (all of them, complete); an empty Load is
-        refused unless ``allow_empty=True``.
+        refused unless ``allow_empty=True``. ``dry_run=True`` sends nothing and
+        returns the ``SavePlan``: what would be created, updated (which
+        fields), left unchanged, and which rows are invalid (not raised).
         """
         size = self._batch_size(batch_size)
+        if dry_run:
+            return self._plan(full_load)
         if full_load:
             return self._full_load(size, allow_empty)
         return self._upsert(size)
+
+    def _plan(self, full: bool) -> SavePlan:
+        plan = SavePlan(full_load=full)
+        meta = self.meta
+        for index, entity in enumerate(self._entities):
+            problems: list[FieldProblem] = []
+            row = entity._row(full, problems)
+            if problems:
+                label = self._label(entity, index, full)
+                plan.invalid.append(InvalidRow(label, tuple(attrs.evolve(p, row=label) for p in problems)))
+            elif row is None:
+                plan.unchanged.append(entity.key())
+            elif entity._new:
+                plan.created.append(PlannedRow(meta.key_of(row), tuple(k for k in row if k not in meta.key)))
+            else:
+                changed = entity.changes() if full else row
+                key = entity.key()
+                fields = tuple(k for k in changed or () if k not in meta.key)
+                if fields:
+                    plan.updated.append(PlannedRow(key, fields))
+                else:
+                    plan.unchanged.append(key)
+        return plan
+
+    @staticmethod
+    def _label(entity: Entity, index: int, full: bool) -> str:
+        """How a problem names its row: its natural key, or its place in the Load."""
+        meta = entity._meta
+        if full and not entity._new:
+            return meta.label({**entity._base, **entity._values}, f"row #{index}")
+        return meta.label(entity._key_source() if entity._new or full else entity._base, f"new row #{index}")
 
     def _batch_size(self, batch_size: int | None) -> int:
         size = batch_size or self.batch_size or self._shape().max_batch
@@ -350,10 +513,10 @@ class BaseLoad:
             raise ValidationError([FieldProblem("batch_size", size, f"must be an integer from 1 to {limit}")])
         return size
 
-    def _collect(self, full: bool) -> tuple[list[Entity], list[dict[str, Any]]]:
+    def _collect(self, full: bool) -> tuple[list[E], list[dict[str, Any]]]:
         """The entities to send and their rows, after one validation pass over all of them."""
         problems: list[FieldProblem] = []
-        entities: list[Entity] = []
+        entities: list[E] = []
         rows: list[dict[str, Any]] = []
         accepts_new = self.meta.accepts_new
         for index, entity in enumerate(self._entities):
@@ -367,10 +530,7 @@ class BaseLoad:
             before = len(problems)
             row = entity._row(full, problems)
             if len(problems) > before:  # name the row by its natural key only when it has problems
-                meta = entity._meta
-                label = meta.label(entity._key_source() if entity._new or full else entity._base, f"new row #{index}")
-                if full and not entity._new:
-                    label = meta.label({**entity._base, **entity._values}, f"row #{index}")
+                label = self._label(entity, index, full)
                 problems[before:] = [attrs.evolve(p, row=label) for p in problems[before:]]
             if row is not None:
                 entities.append(entity)
@@ -401,7 +561,7 @@ class BaseLoad:
         return attrs.evolve(result, requests=requests)
 
     def _apply_outcomes(
-        self, parsed: UpsertResult, batch: list[Entity], rows: list[dict[str, Any]], result: SaveResult
+        self, parsed: UpsertResult, batch: Sequence[Entity], rows: list[dict[str, Any]], result: SaveResult
     ) -> None:
         """Sort the batch's rows by outcome (request order); saved rows become clean, failed ones stay dirty."""
         if len(parsed.outcomes) != len(batch):

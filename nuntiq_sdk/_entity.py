@@ -1,11 +1,12 @@
-"""Entities: master-data rows with dirty tracking, their fields read from the spec.
+"""Entities: master-data rows and drafts with dirty tracking; the behaviour behind the generated classes.
 
-An ``EntityMeta`` is compiled once per schema of the spec (``Supplier``,
-``SupplierLocation``, ...): its fields, read-only fields, natural key
-(``x-nuntiq-key``), create-time requirements (``x-nuntiq-required-on-create``),
-nested children (arrays of keyed objects, themselves entities) and compiled
-checks. Nothing here names a field of any object: a property added to the
-spec and regenerated is an entity field with no SDK change.
+``nox -s generate`` writes one typed class per entity schema of the spec into
+``nuntiq_sdk._generated.entities`` (``Supplier``, ``SupplierLocation``, ...):
+a property per field, and an ``EntityMeta`` with the schema's fields,
+read-only fields, natural key (``x-nuntiq-key``), create-time requirements
+(``x-nuntiq-required-on-create``), keyed children and generated checks.
+Nothing here names a field of any object: a property added to the spec and
+regenerated is an entity field with no SDK change.
 
 An entity keeps the server's state (``_base``) and, over it, the fields set
 since (``_values``); setting a field to its current value removes it from the
@@ -24,15 +25,14 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar, SupportsIndex
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, SupportsIndex, TypeVar, cast
 
 import attrs
 
 from nuntiq_sdk._exceptions import FieldProblem
-from nuntiq_sdk._spec import component_schema, resolve, spec_cache
-from nuntiq_sdk._validation import RequestSchema, RowCheck, compile_row_check
+from nuntiq_sdk._validation import RequestSchema, RowCheck
 
-__all__ = ["Entity", "EntityList", "EntityMeta", "entity_meta"]
+__all__ = ["DynamicEntity", "Entity", "EntityList", "EntityMeta", "RowChecks"]
 
 _MISSING: Any = object()
 _set = object.__setattr__
@@ -62,46 +62,95 @@ class _Nothing(dict[str, Any]):
 _NOTHING: Any = _Nothing()
 
 
-class EntityMeta:
-    """The compiled shape of one schema: fields, key, children and checks."""
+@attrs.frozen
+class RowChecks:
+    """The bulk checks of one entity schema, written by the generator (or built for a run-time schema)."""
 
-    def __init__(self, name: str, schema: Mapping[str, Any], *, children: Mapping[str, EntityMeta] | None = None):
-        schema = resolve(dict(schema))
+    accepts: RowCheck  # the schema's own constraints hold (``problems`` would find nothing)
+    accepts_new: RowCheck  # a new row as ``load.new()`` keeps it needs no closer look
+    keeps: RowCheck  # ``load.new()``'s keywords can be kept exactly as given
+    key_of: Callable[[Mapping[str, Any]], dict[str, Any]]
+
+
+class EntityMeta:
+    """The shape of one entity schema: fields, key, children and checks.
+
+    The generated module (``nuntiq_sdk._generated.entities``) builds one per
+    schema of the spec from literal data and generated checks; a customer data
+    table, whose columns are known only at run time, builds one with
+    ``EntityMeta.dynamic``.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        entity_class: type[Entity],
+        properties: Mapping[str, dict[str, Any]],
+        required: tuple[str, ...],
+        key: tuple[str, ...],
+        required_on_create: tuple[str, ...],
+        read_only: frozenset[str],
+        list_fields: frozenset[str],
+        closed: bool,
+        children: Mapping[str, EntityMeta],
+        checks: RowChecks,
+        list_class: type[EntityList[Any]] | None = None,
+    ) -> None:
         self.name = name
-        properties: dict[str, Any] = {k: resolve(v) for k, v in schema.get("properties", {}).items()}
-        self.checks = RequestSchema(name, dict(schema))
+        self.entity_class = entity_class
+        # The list an owner keeps these entities in, as its children (generated: its ``new()`` is typed).
+        self.list_class: type[EntityList[Any]] = list_class or EntityList
+        self.checks = RequestSchema.from_properties(name, properties, required, closed=closed, accepts=checks.accepts)
         self.fields: frozenset[str] = frozenset(properties)
-        self.read_only: frozenset[str] = frozenset(k for k, v in properties.items() if v.get("readOnly"))
-        self.key: tuple[str, ...] = tuple(schema.get("x-nuntiq-key") or schema.get("required") or ())
-        # The key of a row as a dict, in one call (a save reports 50,000 of them).
-        self.key_of: Callable[[Mapping[str, Any]], dict[str, Any]] = eval(  # noqa: S307 - field names from the spec
-            "lambda row: {" + ", ".join(f"{k!r}: row[{k!r}]" for k in self.key) + "}"
-        )
-        self.required_on_create: tuple[str, ...] = tuple(schema.get("x-nuntiq-required-on-create", ()))
-        if children is None:
-            children = {
-                field: entity_meta(ref.rsplit("/", 1)[-1])
-                for field, prop in properties.items()
-                if prop.get("type") == "array"
-                and isinstance(ref := prop.get("items", {}).get("$ref"), str)
-                and "x-nuntiq-key" in resolve(prop["items"])
-            }
+        self.read_only = read_only
+        self.key = key
+        self.key_of = checks.key_of
+        self.required_on_create = required_on_create
         self.children: dict[str, EntityMeta] = dict(children)
         self.scalars: frozenset[str] = self.fields - self.children.keys()
         self.writable: frozenset[str] = self.scalars - self.read_only
         self.assignable: frozenset[str] = self.writable | self.children.keys()
         # Lists of plain values (e.g. a user's roles) are copied on read, so in-place edits are seen.
-        self.list_fields: frozenset[str] = frozenset(k for k in self.scalars if properties[k].get("type") == "array")
-        self.entity_class: type[Entity] = type(name, (Entity,), {"__slots__": (), "_meta": self})
-        self.keeps: RowCheck = _compile_keeps(self)
-        # A new row as load.new() keeps it (writable fields, children as dicts) that needs no closer look.
-        self.accepts_new: RowCheck = compile_row_check(
-            {k: v for k, v in properties.items() if k in self.writable or k in self.children},
-            {*self.checks.required, *self.required_on_create},
+        self.list_fields = list_fields
+        self.keeps = checks.keeps
+        self.accepts_new = checks.accepts_new
+
+    @classmethod
+    def dynamic(cls, name: str, schema: Mapping[str, Any]) -> EntityMeta:
+        """The shape of rows defined at run time (a table's columns): no children, checked field by field."""
+        properties: dict[str, dict[str, Any]] = dict(schema.get("properties", {}))
+        required = tuple(schema.get("required", ()))
+        key = tuple(schema.get("x-nuntiq-key") or required)
+        required_on_create = tuple(schema.get("x-nuntiq-required-on-create", ()))
+        fields = frozenset(properties)
+        checks = RequestSchema.from_properties(name, properties, required, closed=True)
+        needed = (*required, *required_on_create)
+
+        def accepts_new(row: Mapping[str, Any]) -> bool:
+            return all(row.get(f) is not None for f in needed) and None not in row.values() and checks.accepts(row)
+
+        entity_class: type[DynamicEntity] = type(name, (DynamicEntity,), {"__slots__": ()})
+        meta = cls(
+            name,
+            entity_class=entity_class,
+            properties=properties,
+            required=required,
+            key=key,
+            required_on_create=required_on_create,
+            read_only=frozenset(),
+            list_fields=frozenset(),
             closed=True,
-            allow_null=False,
-            children={field: child.accepts_new for field, child in self.children.items()},
+            children={},
+            checks=RowChecks(
+                accepts=checks.accepts,
+                accepts_new=accepts_new,
+                keeps=lambda own: own.keys() <= fields,
+                key_of=lambda row: {k: row[k] for k in key},
+            ),
         )
+        entity_class._meta = meta
+        return meta
 
     def __repr__(self) -> str:
         return f"EntityMeta({self.name!r}, key={self.key})"
@@ -112,6 +161,12 @@ class EntityMeta:
         hint = f"; did you mean {close[0]!r}?" if close else f"; fields are {', '.join(fields)}"
         return AttributeError(f"{self.name} has no field {name!r}{hint}")
 
+    def refuse(self, name: str) -> AttributeError:
+        """Why ``name`` cannot be set: read-only, or not a field at all."""
+        if name in self.read_only:
+            return AttributeError(f"{self.name}.{name} is read-only (set by the API)")
+        return self.unknown(name)
+
     def label(self, row: Mapping[str, Any], fallback: str) -> str:
         """The row's natural key as people read it: ``supplier_code=SUP-100``."""
         parts = [f"{k}={row[k]}" for k in self.key if row.get(k) is not None]
@@ -120,7 +175,7 @@ class EntityMeta:
     def problems(self, row: Mapping[str, Any], *, create: bool, label: str | None = None) -> list[FieldProblem]:
         """Every violation in the row's own fields; ``create`` adds the create-time requirements."""
         if self.checks.accepts(row) and (not create or all(row.get(f) is not None for f in self.required_on_create)):
-            return []  # the common case: one compiled check
+            return []  # the common case: one generated check
         found = self.checks.problems(row, row=label)
         if create:
             for field in self.required_on_create:
@@ -149,37 +204,6 @@ class EntityMeta:
         return rows
 
 
-def _compile_keeps(meta: EntityMeta) -> RowCheck:
-    """One generated check: True when ``load.new()``'s keywords can be kept exactly as given.
-
-    That is: every name settable, and each child field a list (or tuple) of
-    plain dicts of settable names - what ``raw_children`` accepts, one call
-    per row rather than one per field and child.
-    """
-    namespace: dict[str, Any] = {"ASSIGNABLE": meta.assignable}
-    lines = ["def keeps(own):", "    if not own.keys() <= ASSIGNABLE:", "        return False"]
-    for index, (field, child) in enumerate(meta.children.items()):
-        namespace[f"SETTABLE_{index}"] = child.writable
-        lines += [
-            f"    v = own.get({field!r}, ())",
-            "    if v.__class__ is not list and v.__class__ is not tuple:",
-            "        return False",
-            "    for item in v:",
-            f"        if item.__class__ is not dict or not item.keys() <= SETTABLE_{index}:",
-            "            return False",
-        ]
-    lines.append("    return True")
-    exec("\n".join(lines), namespace)  # noqa: S102 - names from the spec
-    keeps: RowCheck = namespace["keeps"]
-    return keeps
-
-
-@spec_cache
-def entity_meta(component: str) -> EntityMeta:
-    """The compiled shape of a component schema of the spec (cached until the spec is swapped)."""
-    return EntityMeta(component, component_schema(component))
-
-
 class Entity:
     """One row of a master-data object; its attributes are the spec schema's properties.
 
@@ -193,7 +217,7 @@ class Entity:
 
     _base: dict[str, Any]
     _values: dict[str, Any]
-    _children: dict[str, EntityList]
+    _children: dict[str, EntityList[Entity]]
     _new: bool
     _owner: Entity | None
     _touched: bool
@@ -209,7 +233,7 @@ class Entity:
         self._changed()
 
     @classmethod
-    def _build(cls, values: dict[str, Any]) -> Entity:
+    def _build(cls, values: dict[str, Any]) -> Self:
         """``cls(**values)`` for a dict of the caller's own (``load.new``'s keywords), kept rather than copied."""
         entity = cls._from_values(values)
         entity._adopt_values()
@@ -239,7 +263,7 @@ class Entity:
                 setattr(self, field, value)  # entities, or dicts with names to check one by one
 
     @classmethod
-    def _from_row(cls, row: dict[str, Any], owner: Entity | None = None) -> Entity:
+    def _from_row(cls, row: dict[str, Any], owner: Entity | None = None) -> Self:
         """A clean entity from a row the API returned (``row`` is kept, not copied; children stay dicts)."""
         entity = object.__new__(cls)
         _set(entity, "_base", row)
@@ -250,12 +274,12 @@ class Entity:
         _set(entity, "_touched", False)
         return entity
 
-    def _child_list(self, field: str) -> EntityList:
+    def _child_list(self, field: str) -> EntityList[Any]:
         """The children of ``field`` as entities, built from their dicts on first use."""
         children = self._children.get(field)
         if children is None:
             child_meta = self._meta.children[field]
-            children = EntityList(self, child_meta)
+            children = child_meta.list_class(self, child_meta)
             build: Callable[[dict[str, Any], Entity], Entity]
             if self._new:
                 raw = self._values.pop(field, None)
@@ -269,7 +293,7 @@ class Entity:
         return children
 
     @classmethod
-    def _from_values(cls, values: dict[str, Any], owner: Entity | None = None) -> Entity:
+    def _from_values(cls, values: dict[str, Any], owner: Entity | None = None) -> Self:
         """A new entity over ``values`` (checked settable by ``raw_children``; kept, not copied)."""
         entity = object.__new__(cls)
         _set(entity, "_base", _NOTHING)
@@ -288,44 +312,31 @@ class Entity:
             _set(self, state, current)
         return current
 
-    def _all_children(self) -> dict[str, EntityList]:
+    def _all_children(self) -> dict[str, EntityList[Entity]]:
         for field in self._meta.children:
             self._child_list(field)
         return self._children
 
-    # --- attribute access -----------------------------------------------------
+    # --- field access (the generated properties call these) ------------------
 
-    def __getattr__(self, name: str) -> Any:
-        # Only reached for names that are not slots.
-        meta = self._meta
-        if name in meta.children:
-            return self._child_list(name)
+    def _get(self, name: str) -> Any:
         value = self._values.get(name, _MISSING)
         if value is not _MISSING:
             return value
-        if name not in meta.fields:
-            if name.startswith("__"):
-                raise AttributeError(name)
-            raise meta.unknown(name)
+        return self._base.get(name)
+
+    def _get_list(self, name: str) -> Any:
+        """A list field, copied from the server's state on first read so an in-place edit shows as a change."""
+        value = self._values.get(name, _MISSING)
+        if value is not _MISSING:
+            return value
         value = self._base.get(name)
-        if name in meta.list_fields and isinstance(value, list):
-            value = self._own("_values")[name] = list(value)  # an in-place edit must show as a change
+        if isinstance(value, list):
+            value = self._own("_values")[name] = list(value)
         return value
 
-    def __setattr__(self, name: str, value: Any) -> None:
+    def _set_field(self, name: str, value: Any) -> None:
         meta = self._meta
-        if name in meta.children:
-            children = EntityList(self, meta.children[name])
-            children.extend(value or ())
-            self._values.pop(name, None)
-            self._base.pop(name, None)
-            self._own("_children")[name] = children
-            self._changed()
-            return
-        if name not in meta.fields:
-            raise meta.unknown(name)
-        if name in meta.read_only:
-            raise AttributeError(f"{meta.name}.{name} is read-only (set by the API)")
         base = self._base.get(name, _MISSING)
         if not self._new and name in meta.key and not _same(base, value):
             raise AttributeError(
@@ -337,8 +348,30 @@ class Entity:
         self._own("_values")[name] = value
         self._changed()
 
-    def __delattr__(self, name: str) -> None:
-        setattr(self, name, None)
+    def _set_children(self, name: str, value: Iterable[Entity | Mapping[str, Any]] | None) -> None:
+        child_meta = self._meta.children[name]
+        children: EntityList[Entity] = child_meta.list_class(self, child_meta)
+        children.extend(value or ())
+        self._values.pop(name, None)
+        self._base.pop(name, None)
+        self._own("_children")[name] = children
+        self._changed()
+
+    if not TYPE_CHECKING:  # a type checker sees only the generated, typed properties
+
+        def __getattr__(self, name: str) -> Any:
+            # Only reached for names that are neither slots nor properties.
+            if name.startswith("__"):
+                raise AttributeError(name)
+            raise self._meta.unknown(name)
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            if name not in self._meta.assignable:
+                raise self._meta.refuse(name)
+            object.__setattr__(self, name, value)  # the property's setter
+
+        def __delattr__(self, name: str) -> None:
+            setattr(self, name, None)
 
     def _changed(self) -> None:
         owner = self._owner
@@ -490,10 +523,54 @@ def _same(old: Any, new: Any) -> bool:
     return old is not _MISSING and type(old) is type(new) and old == new
 
 
-class EntityList(list[Entity]):
+E = TypeVar("E", bound=Entity)
+
+
+class DynamicEntity(Entity):
+    """A row whose columns are known only at run time (a customer data table): ``row["code"]`` or ``row.code``.
+
+    Its values are typed as what a column can hold; the column names and
+    their checks come from the table's definition, read from the API.
+    """
+
+    __slots__ = ()
+
+    def __getitem__(self, name: str) -> CellValue:
+        if name not in self._meta.fields:
+            raise KeyError(str(self._meta.unknown(name)))
+        value: CellValue = self._get(name)
+        return value
+
+    def __setitem__(self, name: str, value: CellValue) -> None:
+        if name not in self._meta.assignable:
+            raise KeyError(str(self._meta.refuse(name)))
+        self._set_field(name, value)
+
+    def get(self, name: str, default: CellValue = None) -> CellValue:
+        """The column's value, or ``default`` when it is unset."""
+        value = self[name]
+        return default if value is None else value
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("__"):
+                raise AttributeError(name)
+            if name not in self._meta.fields:
+                raise self._meta.unknown(name)
+            return self._get(name)
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            if name not in self._meta.assignable:
+                raise self._meta.refuse(name)
+            self._set_field(name, value)
+
+
+class EntityList(list[E], Generic[E]):
     """The children of an entity (a supplier's locations, ...): a list of entities.
 
-    ``new(**values)`` adds a child; plain dicts appended are made into new
+    ``new(**values)`` (typed by each generated list, e.g.
+    ``SupplierLocationList``) adds a child; plain dicts appended are made into new
     children; ``get(...)`` finds one by its key. On an incremental save only new
     and changed children are sent: removing one from the list does not delete it
     on the server (a full load does replace the whole row).
@@ -506,7 +583,8 @@ class EntityList(list[Entity]):
         self._owner = owner
         self._meta = meta
 
-    def _adopt(self, item: Entity | Mapping[str, Any]) -> Entity:
+    def _adopt(self, item: E | Mapping[str, Any]) -> E:
+        child: Any
         if isinstance(item, Entity):
             if item._meta is not self._meta:
                 raise TypeError(f"expected a {self._meta.name}, got a {item._meta.name}")
@@ -516,36 +594,36 @@ class EntityList(list[Entity]):
         else:
             raise TypeError(f"expected a {self._meta.name} or a dict, got {type(item).__name__}")
         _set(child, "_owner", self._owner)
-        return child
+        return cast(E, child)
 
     def _touch(self) -> None:
         _set(self._owner, "_touched", True)
         self._owner._changed()
 
-    def new(self, **values: Any) -> Entity:
-        """Add a new child with these fields and return it."""
+    def _new(self, values: Mapping[str, Any]) -> E:
+        """Add a new child with these fields and return it (the generated lists' ``new()``)."""
         child = self._adopt(values)
         list.append(self, child)
         self._touch()
         return child
 
-    def get(self, *key: Any, **named: Any) -> Entity | None:
+    def get(self, *key: Any, **named: Any) -> E | None:
         """The child with this natural key (positionally, or by field name), or None."""
         wanted = dict(zip(self._meta.key, key, strict=False)) | named
         for child in self:
-            if all(getattr(child, k) == v for k, v in wanted.items()):
+            if all(child._get(k) == v for k, v in wanted.items()):
                 return child
         return None
 
-    def append(self, item: Entity | Mapping[str, Any]) -> None:
+    def append(self, item: E | Mapping[str, Any]) -> None:
         list.append(self, self._adopt(item))
         self._touch()
 
-    def extend(self, items: Iterable[Entity | Mapping[str, Any]]) -> None:
+    def extend(self, items: Iterable[E | Mapping[str, Any]]) -> None:
         list.extend(self, [self._adopt(item) for item in items])
         self._touch()
 
-    def insert(self, index: SupportsIndex, item: Entity | Mapping[str, Any]) -> None:
+    def insert(self, index: SupportsIndex, item: E | Mapping[str, Any]) -> None:
         list.insert(self, index, self._adopt(item))
         self._touch()
 
@@ -560,11 +638,11 @@ class EntityList(list[Entity]):
         list.__delitem__(self, index)
         self._touch()
 
-    def remove(self, item: Entity) -> None:
+    def remove(self, item: E) -> None:
         list.remove(self, item)
         self._touch()
 
-    def pop(self, index: SupportsIndex = -1) -> Entity:
+    def pop(self, index: SupportsIndex = -1) -> E:
         item = list.pop(self, index)
         self._touch()
         return item
@@ -575,3 +653,7 @@ class EntityList(list[Entity]):
 
     def __repr__(self) -> str:
         return f"EntityList({list.__repr__(self)})"
+
+
+CellValue = str | int | float | bool | None
+"""What a customer data table's cell holds (its column types: string, integer, number, boolean, date as a string)."""

@@ -112,14 +112,14 @@ def _date(value: str) -> str | None:
     return None
 
 
-_CHECKS: Mapping[str, Callable[[str], str | None]] = {
+FORMAT_CHECKS: Mapping[str, Callable[[str], str | None]] = {
     "iso3166-alpha2": _country,
     "iso4217": _currency,
     "iban": _iban,
     "date": _date,
 }
 
-KNOWN_FORMATS: frozenset[str] = frozenset(_CHECKS)
+KNOWN_FORMATS: frozenset[str] = frozenset(FORMAT_CHECKS)
 
 
 # The shape each format's check enforces first: a spec pattern equal to it need not be tested again.
@@ -128,12 +128,12 @@ FORMAT_SHAPES: Mapping[str, str] = {"iban": _IBAN_SHAPE.pattern, "date": _DATE_S
 
 def format_check(format: str) -> Callable[[str], str | None] | None:
     """The check of one format, for callers that have already made sure the value is a string."""
-    return _CHECKS.get(format)
+    return FORMAT_CHECKS.get(format)
 
 
 def check_format(format: str, value: object) -> str | None:
     """The problem with ``value`` under the spec's ``format``, or None when it passes."""
-    check = _CHECKS.get(format)
+    check = FORMAT_CHECKS.get(format)
     if check is None or not isinstance(value, str):
         return None
     return check(value)

@@ -2,8 +2,10 @@
 
 Each request schema of the Customer API (required, type, enum, min/maxLength,
 pattern, minimum/maximum, format, array items, additionalProperties) is
-compiled once into plain checks, so bulk saves pay a few comparisons per field rather than a generic
-JSON-Schema walk, and the SDK never restates a limit the spec already states.
+compiled once into plain checks that word every problem, and the SDK never
+restates a limit the spec already states. The bulk path of the entity schemas
+(one generated function per schema, true only for a row these checks accept)
+is written by ``nox -s generate`` into ``nuntiq_sdk._generated.entities``.
 """
 
 from __future__ import annotations
@@ -13,17 +15,10 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from nuntiq_sdk._exceptions import FieldProblem, ValidationError
-from nuntiq_sdk._formats import (
-    COUNTRY_CODES,
-    CURRENCY_CODES,
-    FORMAT_SHAPES,
-    KNOWN_FORMATS,
-    check_format,
-    format_check,
-)
+from nuntiq_sdk._formats import KNOWN_FORMATS, check_format
 from nuntiq_sdk._spec import component_schema, resolve, spec_cache
 
-__all__ = ["RequestSchema", "RowCheck", "check_parameter", "compile_row_check", "parameter_schema"]
+__all__ = ["RequestSchema", "RowCheck", "check_parameter", "parameter_schema"]
 
 Check = Callable[[object], str | None]
 
@@ -157,135 +152,13 @@ def _compile(schema: dict[str, Any]) -> list[Check]:
     return checks
 
 
-_FAST_TYPES: Mapping[str, str] = {
-    "string": "v.__class__ is str",
-    "integer": "v.__class__ is int",
-    "number": "(v.__class__ is float or v.__class__ is int)",
-    "boolean": "v.__class__ is bool",
-    "array": "(v.__class__ is list or v.__class__ is tuple)",
-    "object": "v.__class__ is dict",
-}
-
-
-def _fast_expression(schema: dict[str, Any], namespace: dict[str, Any], name: str) -> str | None:
-    """A Python expression over ``v``, true only for a non-null value every check accepts; None: no fast form.
-
-    Constants go into ``namespace`` under names prefixed with ``name``. A
-    pattern or length that every member of a finite set (enum, ISO code list)
-    already satisfies is not tested again: membership decides.
-    """
-    schema = _merge_all_of(schema)
-    json_type = schema.get("type")
-    if not isinstance(json_type, str) or json_type not in _FAST_TYPES:
-        return None
-    terms = [_FAST_TYPES[json_type]]
-    items = schema.get("items")
-    if json_type == "array" and isinstance(items, dict) and _merge_all_of(items).get("type") != "object":
-        item = _fast_expression(items, namespace, f"{name}_ITEM")
-        if item is None:
-            return None
-        if _merge_all_of(items).get("nullable"):
-            item = f"v is None or ({item})"
-        namespace[f"{name}_ITEM"] = eval(f"lambda v: {item}", namespace)  # noqa: S307 - built from the spec
-        terms.append(f"all(map({name}_ITEM, v))")
-    members: frozenset[Any] | None = None
-    spec_format = schema.get("format")
-    if "enum" in schema:
-        members = frozenset(schema["enum"])
-    if spec_format in ("iso3166-alpha2", "iso4217"):
-        codes = COUNTRY_CODES if spec_format == "iso3166-alpha2" else CURRENCY_CODES
-        members = codes if members is None else members & codes
-    elif isinstance(spec_format, str) and (check := format_check(spec_format)) is not None:
-        namespace[f"{name}_FORMAT"] = check
-        terms.append(f"{name}_FORMAT(v) is None")  # after the type term: v is a str
-    if members is not None:
-        namespace[f"{name}_MEMBERS"] = members
-        terms.insert(1, f"v in {name}_MEMBERS")
-    max_length, min_length = schema.get("maxLength"), schema.get("minLength")
-    pattern = re.compile(schema["pattern"]) if "pattern" in schema else None
-
-    def implied(test: Callable[[Any], bool]) -> bool:
-        return members is not None and all(isinstance(m, str) and test(m) for m in members)
-
-    if max_length is not None and not implied(lambda m: len(m) <= max_length):
-        terms.append(f"len(v) <= {int(max_length)}")
-    if min_length is not None and not implied(lambda m: len(m) >= min_length):
-        terms.append(f"len(v) >= {int(min_length)}")
-    shape = FORMAT_SHAPES.get(str(spec_format))
-    if pattern is not None and shape == pattern.pattern.removeprefix("^").removesuffix("$"):
-        pattern = None  # the format's check matches this very shape first
-    if pattern is not None and not implied(lambda m: pattern.search(m) is not None):
-        namespace[f"{name}_SEARCH"] = pattern.search
-        terms.append(f"{name}_SEARCH(v) is not None")
-    if schema.get("minimum") is not None:
-        terms.append(f"v >= {schema['minimum']!r}")
-    if schema.get("maximum") is not None:
-        terms.append(f"v <= {schema['maximum']!r}")
-    return " and ".join(terms)
-
-
 RowCheck = Callable[[Mapping[str, Any]], bool]
-
-
-def compile_row_check(
-    properties: Mapping[str, dict[str, Any]],
-    required: Iterable[str],
-    *,
-    closed: bool,
-    allow_null: bool,
-    children: Mapping[str, RowCheck] = {},
-) -> RowCheck:
-    """One generated function that is True only for a row the field-by-field checks accept.
-
-    The bulk path of validation (as fastjsonschema does): a 50,000-row save
-    pays one call per row instead of one per field. ``required`` fields must
-    be present (and not null); ``allow_null=False`` treats any null as "look
-    closer" (a new row drops its nulls first); ``closed`` refuses names the
-    schema lacks; ``children`` checks each dict of an array field. A False
-    answer sends the row through ``problems``, which words every message.
-    """
-    namespace: dict[str, Any] = {"MISSING": _MISSING}
-    required = frozenset(required)
-    lines = ["def check(row):", "    seen = 0", "    get = row.get"]
-    for index, (field, schema) in enumerate(properties.items()):
-        name = f"F{index}"
-        expression = _fast_expression(schema, namespace, name)
-        nullable = allow_null and bool(_merge_all_of(schema).get("nullable")) and field not in required
-        child = children.get(field)
-        lines.append(f"    v = get({field!r}, MISSING)")
-        lines.append("    if v is not MISSING:")
-        if expression is None:
-            lines.append("        return False")
-            continue
-        if nullable:
-            lines.append("        if v is not None:")
-            indent = " " * 12
-        else:
-            indent = " " * 8
-        lines.append(f"{indent}if not ({expression}):")
-        lines.append(f"{indent}    return False")
-        if child is not None:
-            namespace[f"{name}_CHILD"] = child
-            lines.append(f"{indent}for c in v:")
-            lines.append(f"{indent}    if c.__class__ is not dict or not {name}_CHILD(c):")
-            lines.append(f"{indent}        return False")
-        lines.append("        seen += 1")
-        if field in required:
-            lines.append("    else:")
-            lines.append("        return False")
-    lines.append("    return seen == len(row)" if closed else "    return True")
-    exec("\n".join(lines), namespace)  # noqa: S102 - generated from the spec's own constraints
-    check: RowCheck = namespace["check"]
-    return check
-
-
-_MISSING = object()
 
 
 class RequestSchema:
     """The compiled constraints of one request-body schema of the spec."""
 
-    def __init__(self, name: str, schema: dict[str, Any]) -> None:
+    def __init__(self, name: str, schema: dict[str, Any], *, accepts: RowCheck | None = None) -> None:
         flat = _merge_all_of(schema)
         self.name = name
         self.properties: dict[str, dict[str, Any]] = {
@@ -294,8 +167,27 @@ class RequestSchema:
         self.required: frozenset[str] = frozenset(flat.get("required", ()))
         self.closed = flat.get("additionalProperties") is False
         self._checks: dict[str, list[Check]] = {key: _compile(value) for key, value in self.properties.items()}
-        self.accepts: RowCheck = compile_row_check(self.properties, self.required, closed=self.closed, allow_null=True)
-        """True when ``problems`` would find nothing: the bulk path."""
+        self.accepts: RowCheck = accepts or self._finds_nothing
+        """True when ``problems`` would find nothing: the bulk path (generated for the spec's entity schemas)."""
+
+    @classmethod
+    def from_properties(
+        cls,
+        name: str,
+        properties: Mapping[str, dict[str, Any]],
+        required: Iterable[str],
+        *,
+        closed: bool,
+        accepts: RowCheck | None = None,
+    ) -> RequestSchema:
+        """The checks of an object schema given by its (resolved) properties."""
+        schema: dict[str, Any] = {"type": "object", "properties": dict(properties), "required": list(required)}
+        if closed:
+            schema["additionalProperties"] = False
+        return cls(name, schema, accepts=accepts)
+
+    def _finds_nothing(self, row: Mapping[str, Any]) -> bool:
+        return not self.problems(row)
 
     @classmethod
     def of(cls, component: str) -> RequestSchema:

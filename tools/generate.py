@@ -37,8 +37,23 @@ def _generator_version() -> str:
     return version("openapi-python-client")
 
 
+def format_python(path: Path) -> None:
+    """Format generated SDK code with the project's settings, wherever it is written (the drift test: a temp dir)."""
+    ruff = [sys.executable, "-m", "ruff"]
+    options = ["--isolated", "--line-length", "120", "--target-version", "py311"]
+    subprocess.run([*ruff, "format", *options, "--quiet", str(path)], check=True)
+
+
+def generate_sdk_types(destination: Path) -> list[Path]:
+    """Write the SDK's generated modules (``nuntiq_sdk/_generated/``) under ``destination``."""
+    from tools import generate_entities
+
+    spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    return [generate_entities.write(destination, spec, format_python)]
+
+
 def generate(destination: Path) -> Path:
-    """Generate the client package into ``destination/generated_client``."""
+    """Generate the client package into ``destination/generated_client``, and the SDK's typed layer beside it."""
     destination.mkdir(parents=True, exist_ok=True)
     target = destination / PACKAGE
     with tempfile.TemporaryDirectory() as scratch:
@@ -78,6 +93,7 @@ def generate(destination: Path) -> Path:
         if target.exists():
             shutil.rmtree(target)
         shutil.copytree(produced, target)
+    generate_sdk_types(destination)
     return target
 
 

@@ -1,4 +1,4 @@
-"""The SupplierLoad page's example: upsert, change one field, search, full load.
+"""The SupplierLoad page's example: upsert, change one field, plan a save, discard a draft, search.
 
 Run against a demo sandbox with NUNTIQ_API_URL and NUNTIQ_API_TOKEN set.
 """
@@ -18,6 +18,10 @@ print("first save:", result)
 supplier.email = "ap@example-supplies.example"
 supplier.name = "Example Supplies GmbH"  # same value: not sent
 print("second save:", load.save_all())
+
+draft = load.new(supplier_code="SUP-901", country_code="??")  # half-built; we change our mind
+print("plan:", load.save_all(dry_run=True))  # what a save would do, nothing sent
+load.discard(draft)
 print("third save, nothing changed:", load.save_all().requests, "requests")
 
 for found in SupplierLoad(context).search(supplier_code="SUP-900"):

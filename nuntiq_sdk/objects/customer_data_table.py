@@ -31,7 +31,7 @@ from generated_client.api.customer_data import (
 from generated_client.models import CustomerDataTable, FullLoadObject, FullLoadStart
 from generated_client.types import Unset
 from nuntiq_sdk._baseload import BaseLoad, _JSONBody
-from nuntiq_sdk._entity import EntityMeta
+from nuntiq_sdk._entity import CellValue, DynamicEntity, EntityMeta
 from nuntiq_sdk._exceptions import FieldProblem, ValidationError
 from nuntiq_sdk._http import call
 from nuntiq_sdk._validation import check_parameter
@@ -71,9 +71,15 @@ def table_schema(table: CustomerDataTable) -> dict[str, Any]:
     }
 
 
-class CustomerDataTableLoad(BaseLoad):
-    """The rows of one customer data table, keyed by its key columns."""
+class CustomerDataTableLoad(BaseLoad[DynamicEntity]):
+    """The rows of one customer data table, keyed by its key columns.
 
+    Its columns are defined at run time, so rows are ``DynamicEntity``: typed
+    as what a cell holds (``row["code"]`` or ``row.code``), checked against
+    the table's column definitions at save.
+    """
+
+    entity_class = DynamicEntity
     full_load_object = "customer_data"
     list_operation = list_customer_data_rows
     upsert_operation = upsert_customer_data_rows
@@ -93,7 +99,11 @@ class CustomerDataTableLoad(BaseLoad):
             problem = FieldProblem("table_name", table_name, f"is not a table of this tenant (tables: {names})")
             raise ValidationError([problem])
         self.table: CustomerDataTable = found[0]
-        self._meta = EntityMeta(f"CustomerDataRow[{table_name}]", table_schema(self.table), children={})
+        self._meta = EntityMeta.dynamic(f"CustomerDataRow[{table_name}]", table_schema(self.table))
+
+    def new(self, **values: CellValue) -> DynamicEntity:
+        """A new row with these columns set, tracked until the next ``save_all()``."""
+        return self._new(values)
 
     @property
     def description(self) -> str | None:

@@ -40,8 +40,8 @@ from generated_client.api.ingestion import (
 )
 from generated_client.models import IngestionFile, InvoiceImport, InvoiceImportRequest
 from generated_client.types import UNSET, File
-from nuntiq_sdk._entity import Entity, EntityMeta, entity_meta
 from nuntiq_sdk._exceptions import FieldProblem, FileNotFoundOnServerError, ValidationError
+from nuntiq_sdk._generated.entities import InvoiceImportRequest as InvoiceImportFields
 from nuntiq_sdk._http import call
 from nuntiq_sdk._spec import customer_api_spec, resolve, spec_cache
 from nuntiq_sdk._validation import RequestSchema, check_parameter
@@ -108,14 +108,7 @@ class StagedFile:
             return _hash_stream(handle)
 
 
-class _DraftShape:
-    """The draft's shape, read from the spec at use (follows ``use_spec()`` like every Load's)."""
-
-    def __get__(self, instance: object, owner: type) -> EntityMeta:
-        return entity_meta("InvoiceImportRequest")
-
-
-class InvoiceDraft(Entity):
+class InvoiceDraft(InvoiceImportFields):
     """An invoice being built for import; its fields are the spec's ``InvoiceImportRequest`` properties.
 
     ``fields`` (template keys), ``lines`` and ``addresses`` start empty; files
@@ -124,7 +117,6 @@ class InvoiceDraft(Entity):
     """
 
     __slots__ = ("_files", "_load")
-    _meta = _DraftShape()
 
     _load: IngestionLoad
     _files: list[StagedFile]
@@ -139,10 +131,10 @@ class InvoiceDraft(Entity):
         for name, value in values.items():
             setattr(self, name, value)
 
-    def __setattr__(self, name: str, value: Any) -> None:
+    def _set_field(self, name: str, value: Any) -> None:
         if name == "files":
             raise AttributeError("InvoiceDraft.files are the uploaded files' ids, set at submit; use attach()")
-        super().__setattr__(name, value)
+        super()._set_field(name, value)
 
     @property
     def attachments(self) -> tuple[StagedFile, ...]:
@@ -158,7 +150,9 @@ class InvoiceDraft(Entity):
         self, fields: Mapping[str, Any] | None = None, /, *, line_number: int | None = None, **more: Any
     ) -> dict[str, Any]:
         """Append a line (numbered after the last one unless ``line_number`` is given) and return it."""
-        lines: list[dict[str, Any]] = self.lines
+        lines = self.lines
+        if lines is None:
+            lines = self.lines = []
         if line_number is None:
             numbers = [line.get("line_number") for line in lines]
             line_number = max((n for n in numbers if isinstance(n, int)), default=0) + 1
@@ -169,7 +163,10 @@ class InvoiceDraft(Entity):
     def add_address(self, role: str, **values: Any) -> dict[str, Any]:
         """Append an address with this role (``vendor``, ``buyer``, ``remit_to``, ...) and return it."""
         address = {"role": role, **values}
-        self.addresses.append(address)
+        addresses = self.addresses
+        if addresses is None:
+            addresses = self.addresses = []
+        addresses.append(address)
         return address
 
     def attach(

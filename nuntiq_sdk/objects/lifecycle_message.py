@@ -40,8 +40,8 @@ from generated_client.models import (
     PollLifecycleMessagesTier,
 )
 from generated_client.types import UNSET, Unset
-from nuntiq_sdk._entity import Entity, EntityMeta, entity_meta
 from nuntiq_sdk._exceptions import FieldProblem, ValidationError
+from nuntiq_sdk._generated.entities import LifecycleMessageCreate as LifecycleMessageFields
 from nuntiq_sdk._http import call
 from nuntiq_sdk._pagination import paginate
 from nuntiq_sdk._validation import RequestSchema, check_parameter
@@ -76,21 +76,13 @@ def _occurred_at_problem(value: object) -> FieldProblem | None:
     return None
 
 
-class _CurrentShape:
-    """The draft's shape, read from the spec at use: it follows ``use_spec()`` like every Load's."""
-
-    def __get__(self, instance: object, owner: type) -> EntityMeta:
-        return entity_meta("LifecycleMessageCreate")
-
-
-class LifecycleMessageDraft(Entity):
+class LifecycleMessageDraft(LifecycleMessageFields):
     """A lifecycle message being built; post it with ``post_to`` or ``post_by_reference``.
 
     Its fields are the spec's ``LifecycleMessageCreate`` properties.
     """
 
     __slots__ = ("_load",)
-    _meta = _CurrentShape()
 
     _load: LifecycleMessageLoad
 
@@ -100,8 +92,8 @@ class LifecycleMessageDraft(Entity):
         for name, value in values.items():
             setattr(self, name, value)  # one by one, so the typo guard sees a code given here too
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        super().__setattr__(name, value)
+    def _set_field(self, name: str, value: Any) -> None:
+        super()._set_field(name, value)
         if name == "code" and isinstance(value, str) and value not in CATALOG:
             close = difflib.get_close_matches(value, LIFECYCLE_CODES, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""

@@ -13,6 +13,8 @@ Example::
 
 from __future__ import annotations
 
+from typing import Unpack
+
 from generated_client.api.organizations import (
     delete_organizations,
     list_organizations,
@@ -20,15 +22,21 @@ from generated_client.api.organizations import (
     upsert_organizations,
 )
 from nuntiq_sdk._baseload import BaseLoad
+from nuntiq_sdk._generated.entities import Organization, OrganizationValues
 
 __all__ = ["OrganizationLoad"]
 
 
-class OrganizationLoad(BaseLoad):
+class OrganizationLoad(BaseLoad[Organization]):
     """Organization units (``Organization``), keyed by ``org_code``."""
 
+    entity_class = Organization
     full_load_object = "organizations"
     list_operation = list_organizations
     upsert_operation = upsert_organizations
     delete_operation = delete_organizations
     stage_operation = stage_organization_rows
+
+    def new(self, **values: Unpack[OrganizationValues]) -> Organization:
+        """A new Organization, tracked until the next ``save_all()``; the keywords are the spec's fields."""
+        return self._new(values)

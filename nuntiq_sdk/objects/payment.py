@@ -15,17 +15,25 @@ Example::
 
 from __future__ import annotations
 
+from typing import Unpack
+
 from generated_client.api.payments import delete_payments, list_payments, stage_payment_rows, upsert_payments
 from nuntiq_sdk._baseload import BaseLoad
+from nuntiq_sdk._generated.entities import Payment, PaymentValues
 
 __all__ = ["PaymentLoad"]
 
 
-class PaymentLoad(BaseLoad):
+class PaymentLoad(BaseLoad[Payment]):
     """Payments (``Payment``), keyed by ``payment_number``."""
 
+    entity_class = Payment
     full_load_object = "payments"
     list_operation = list_payments
     upsert_operation = upsert_payments
     delete_operation = delete_payments
     stage_operation = stage_payment_rows
+
+    def new(self, **values: Unpack[PaymentValues]) -> Payment:
+        """A new Payment, tracked until the next ``save_all()``; the keywords are the spec's fields."""
+        return self._new(values)

@@ -15,6 +15,8 @@ Example::
 
 from __future__ import annotations
 
+from typing import Unpack
+
 from generated_client.api.purchase_orders import (
     delete_purchase_order_lines,
     delete_purchase_orders,
@@ -26,25 +28,41 @@ from generated_client.api.purchase_orders import (
     upsert_purchase_orders,
 )
 from nuntiq_sdk._baseload import BaseLoad
+from nuntiq_sdk._generated.entities import (
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderLineValues,
+    PurchaseOrderValues,
+)
 
 __all__ = ["PurchaseOrderLineLoad", "PurchaseOrderLoad"]
 
 
-class PurchaseOrderLoad(BaseLoad):
+class PurchaseOrderLoad(BaseLoad[PurchaseOrder]):
     """Purchase orders (``PurchaseOrder``), keyed by ``po_number``."""
 
+    entity_class = PurchaseOrder
     full_load_object = "purchase_orders"
     list_operation = list_purchase_orders
     upsert_operation = upsert_purchase_orders
     delete_operation = delete_purchase_orders
     stage_operation = stage_purchase_order_rows
 
+    def new(self, **values: Unpack[PurchaseOrderValues]) -> PurchaseOrder:
+        """A new PurchaseOrder, tracked until the next ``save_all()``; the keywords are the spec's fields."""
+        return self._new(values)
 
-class PurchaseOrderLineLoad(BaseLoad):
+
+class PurchaseOrderLineLoad(BaseLoad[PurchaseOrderLine]):
     """Purchase order lines (``PurchaseOrderLine``), keyed by ``po_number`` and ``line_number``."""
 
+    entity_class = PurchaseOrderLine
     full_load_object = "purchase_order_lines"
     list_operation = list_purchase_order_lines
     upsert_operation = upsert_purchase_order_lines
     delete_operation = delete_purchase_order_lines
     stage_operation = stage_purchase_order_line_rows
+
+    def new(self, **values: Unpack[PurchaseOrderLineValues]) -> PurchaseOrderLine:
+        """A new PurchaseOrderLine, tracked until the next ``save_all()``; the keywords are the spec's fields."""
+        return self._new(values)

@@ -14,17 +14,25 @@ Example::
 
 from __future__ import annotations
 
+from typing import Unpack
+
 from generated_client.api.receipts import delete_receipts, list_receipts, stage_receipt_rows, upsert_receipts
 from nuntiq_sdk._baseload import BaseLoad
+from nuntiq_sdk._generated.entities import Receipt, ReceiptValues
 
 __all__ = ["ReceiptLoad"]
 
 
-class ReceiptLoad(BaseLoad):
+class ReceiptLoad(BaseLoad[Receipt]):
     """Goods receipts (``Receipt``), keyed by ``receipt_number``."""
 
+    entity_class = Receipt
     full_load_object = "receipts"
     list_operation = list_receipts
     upsert_operation = upsert_receipts
     delete_operation = delete_receipts
     stage_operation = stage_receipt_rows
+
+    def new(self, **values: Unpack[ReceiptValues]) -> Receipt:
+        """A new Receipt, tracked until the next ``save_all()``; the keywords are the spec's fields."""
+        return self._new(values)

@@ -15,17 +15,25 @@ Example::
 
 from __future__ import annotations
 
+from typing import Unpack
+
 from generated_client.api.suppliers import delete_suppliers, list_suppliers, stage_supplier_rows, upsert_suppliers
 from nuntiq_sdk._baseload import BaseLoad
+from nuntiq_sdk._generated.entities import Supplier, SupplierValues
 
 __all__ = ["SupplierLoad"]
 
 
-class SupplierLoad(BaseLoad):
+class SupplierLoad(BaseLoad[Supplier]):
     """Suppliers (``Supplier``), keyed by ``supplier_code``."""
 
+    entity_class = Supplier
     full_load_object = "suppliers"
     list_operation = list_suppliers
     upsert_operation = upsert_suppliers
     delete_operation = delete_suppliers
     stage_operation = stage_supplier_rows
+
+    def new(self, **values: Unpack[SupplierValues]) -> Supplier:
+        """A new Supplier, tracked until the next ``save_all()``; the keywords are the spec's fields."""
+        return self._new(values)

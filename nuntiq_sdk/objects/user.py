@@ -14,6 +14,8 @@ Example::
 
 from __future__ import annotations
 
+from typing import Unpack
+
 from generated_client.api.users import (
     deactivate_inactive_users,
     delete_users,
@@ -23,20 +25,26 @@ from generated_client.api.users import (
 )
 from generated_client.models import DeactivateInactiveRequest, DeactivateInactiveResult
 from nuntiq_sdk._baseload import BaseLoad
+from nuntiq_sdk._generated.entities import User, UserValues
 from nuntiq_sdk._http import call
 from nuntiq_sdk._validation import RequestSchema
 
 __all__ = ["DeactivateInactiveResult", "UserLoad"]
 
 
-class UserLoad(BaseLoad):
+class UserLoad(BaseLoad[User]):
     """Users (``User``), keyed by ``email``."""
 
+    entity_class = User
     full_load_object = "users"
     list_operation = list_users
     upsert_operation = upsert_users
     delete_operation = delete_users
     stage_operation = stage_user_rows
+
+    def new(self, **values: Unpack[UserValues]) -> User:
+        """A new User, tracked until the next ``save_all()``; the keywords are the spec's fields."""
+        return self._new(values)
 
     def deactivate_inactive(
         self, inactive_days: int, kind: str | None = None, dry_run: bool = False

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,11 +21,13 @@ from nuntiq_sdk import (
     JobContext,
     ValidationError,
 )
-from nuntiq_sdk._spec import customer_api_spec, use_spec
+from nuntiq_sdk._spec import customer_api_spec
 from nuntiq_sdk.objects.customer_data_table import CustomerDataTableLoad
 from nuntiq_sdk.objects.purchase_order import PurchaseOrderLineLoad, PurchaseOrderLoad
 from nuntiq_sdk.objects.supplier import SupplierLoad
 from nuntiq_sdk.objects.user import UserLoad
+from tools import generate_entities
+from tools.generate import format_python
 
 IBAN = "DE89370400440532013000"
 IBAN_2 = "GB82WEST12345698765432"
@@ -307,6 +311,40 @@ def test_entities_read_start_clean_and_send_only_their_changes(api: FakeAPI, con
     ]
 
 
+def test_a_dry_run_plans_the_save_from_tracking_and_validation_and_sends_no_write(
+    api: FakeAPI, context: JobContext
+) -> None:
+    api.tables["suppliers"] = {
+        f"SUP-{n}": {"supplier_code": f"SUP-{n}", "name": f"Supplier {n}", "country_code": "NL", "locations": []}
+        for n in range(3)
+    }
+    load = SupplierLoad(context)
+    _unchanged, second, third = load.get_all()
+    second.name = "Renamed"
+    second.payment_terms_days = 30
+    third.locations.new(location_code="WH-1", name="Warehouse")
+    load.new(supplier_code="SUP-9", name="New one", country_code="DE")
+    load.new(supplier_code="SUP-10", country_code="XX")
+    requests_before = len(api.requests)
+
+    plan = load.save_all(dry_run=True)
+
+    assert len(api.requests) == requests_before  # not even a read
+    assert [(row.key, row.fields) for row in plan.created] == [({"supplier_code": "SUP-9"}, ("name", "country_code"))]
+    assert [(row.key, row.fields) for row in plan.updated] == [
+        ({"supplier_code": "SUP-1"}, ("name", "payment_terms_days")),
+        ({"supplier_code": "SUP-2"}, ("locations",)),
+    ]
+    assert plan.unchanged == [{"supplier_code": "SUP-0"}]
+    [invalid] = plan.invalid
+    assert invalid.row == "supplier_code=SUP-10"
+    assert {p.field for p in invalid.problems} == {"country_code", "name"}
+    assert not plan.ok
+    assert str(plan) == "1 to create, 2 to update, 1 unchanged, 1 invalid"
+    # Nothing was marked clean: the real save still finds every change.
+    assert second.changes() == {"supplier_code": "SUP-1", "name": "Renamed", "payment_terms_days": 30}
+
+
 def test_entities_that_start_empty_never_share_what_they_are_given(api: FakeAPI, context: JobContext) -> None:
     # Entities start from one shared empty state and take dicts of their own on their first write.
     api.tables["suppliers"] = {f"SUP-{n}": {"supplier_code": f"SUP-{n}", "name": f"Supplier {n}"} for n in range(3)}
@@ -409,9 +447,13 @@ def test_validation_runs_at_save_time_and_lists_every_row(api: FakeAPI, context:
 
 def test_a_half_finished_entity_can_be_discarded(api: FakeAPI, context: JobContext) -> None:
     load = SupplierLoad(context)
-    draft = load.new(supplier_code="SUP-1", country_code="??")
-    load._entities.remove(draft)
-    assert load.save_all().requests == 0
+    kept = load.new(supplier_code="SUP-1", name="Acme")
+    draft = load.new(supplier_code="SUP-2", country_code="??")
+    load.discard(draft)
+    assert list(load) == [kept]
+    assert load.save_all().created == [{"supplier_code": "SUP-1"}]
+    with pytest.raises(ValueError, match="does not track"):
+        load.discard(draft)
 
 
 def test_an_update_needs_only_the_key_not_the_create_time_fields(api: FakeAPI, context: JobContext) -> None:
@@ -638,7 +680,8 @@ def test_customer_data_rows_are_checked_against_the_table_definition(api: FakeAP
         ("code=CC-1", "valid_from"),
         ("code=CC-2-TOO-LONG-CODE", "code"),
     }
-    load._entities.clear()
+    for row in list(load):
+        load.discard(row)
     load.new(code="CC-1", name="Marketing", valid_from="2026-01-01")
     assert load.save_all().created == [{"code": "CC-1"}]
     assert api.posts("/customer-data-tables/cost_centers/rows/upsert") == [
@@ -653,26 +696,39 @@ def test_customer_data_rows_are_checked_against_the_table_definition(api: FakeAP
 # --- a field added to the spec --------------------------------------------------
 
 
-def test_a_field_added_to_the_spec_is_usable_with_no_sdk_change(api: FakeAPI, context: JobContext) -> None:
+def test_a_field_added_to_the_spec_is_a_typed_field_once_regenerated(
+    api: FakeAPI, context: JobContext, tmp_path: Path
+) -> None:
+    """The generator, run on a spec with one more property, gives the entity that field: typed, checked, sent."""
     spec = copy.deepcopy(customer_api_spec())
     spec["components"]["schemas"]["Supplier"]["properties"]["duns_number"] = {
         "type": "string",
         "nullable": True,
         "pattern": "^[0-9]{9}$",
     }
-    with use_spec(spec):
-        load = SupplierLoad(context)
-        assert "duns_number" in load.fields
-        bad = load.new(supplier_code="SUP-1", name="Acme", duns_number="12")
-        with pytest.raises(ValidationError, match="duns_number: '12' does not match"):
-            load.save_all()
-        bad.duns_number = "123456789"
+    written = generate_entities.write(tmp_path, spec, format_python)
+    module_spec = importlib.util.spec_from_file_location("regenerated_entities", written)
+    assert module_spec is not None
+    assert module_spec.loader is not None
+    regenerated = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(regenerated)
+    assert "def duns_number(self) -> str | None:" in written.read_text()
+
+    class RegeneratedSupplierLoad(SupplierLoad):
+        entity_class = regenerated.Supplier
+
+    load = RegeneratedSupplierLoad(context)
+    assert "duns_number" in load.fields
+    bad = load.new_from({"supplier_code": "SUP-1", "name": "Acme", "duns_number": "12"})
+    with pytest.raises(ValidationError, match="duns_number: '12' does not match"):
         load.save_all()
-        assert api.posts("/suppliers/upsert") == [
-            {"rows": [{"supplier_code": "SUP-1", "name": "Acme", "duns_number": "123456789"}]}
-        ]
+    bad.duns_number = "123456789"
+    load.save_all()
+    assert api.posts("/suppliers/upsert") == [
+        {"rows": [{"supplier_code": "SUP-1", "name": "Acme", "duns_number": "123456789"}]}
+    ]
     with pytest.raises(AttributeError, match="no field 'duns_number'"):
-        SupplierLoad(context).new(duns_number="123456789")
+        SupplierLoad(context).new_from({"duns_number": "123456789"})
 
 
 @pytest.mark.parametrize("load_class", [SupplierLoad, PurchaseOrderLoad, UserLoad])

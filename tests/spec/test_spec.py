@@ -10,7 +10,7 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
-from tools.generate import CONFIG, ROOT, SPEC, generate
+from tools.generate import CONFIG, ROOT, SPEC, generate, generate_sdk_types
 
 SPECS = sorted((ROOT / "openapi").glob("*.yaml"))
 
@@ -32,6 +32,18 @@ def test_regenerating_the_client_changes_nothing(tmp_path: Path) -> None:
         name for name in sorted(_tree(fresh)) if not filecmp.cmp(fresh / name, committed / name, shallow=False)
     ]
     assert not differing, f"generated_client/ is stale or hand-edited: {differing}; run `nox -s generate`"
+
+
+def test_regenerating_the_sdk_types_changes_nothing(tmp_path: Path) -> None:
+    """``nuntiq_sdk/_generated/`` is exactly what the generator writes from the spec (besides its ``__init__``)."""
+    written = {p.relative_to(tmp_path) for p in generate_sdk_types(tmp_path)}
+    committed_dir = ROOT / "nuntiq_sdk" / "_generated"
+    committed = {p.relative_to(ROOT) for p in committed_dir.glob("*.py") if p.name != "__init__.py"}
+    assert written == committed, "files added or removed: run `nox -s generate`"
+    stale = [str(name) for name in sorted(written) if (tmp_path / name).read_text() != (ROOT / name).read_text()]
+    assert not stale, f"stale or hand-edited: {stale}; run `nox -s generate`"
+    for name in written:
+        assert (ROOT / name).read_text().startswith("# Generated from openapi/customer-api.yaml"), name
 
 
 def test_generation_pins_the_spec_hash() -> None:
