@@ -100,11 +100,14 @@ class JobContext:
         environ: Mapping[str, str] = os.environ,
         transport: Transport | None = None,
         console: TextIO | None = None,
+        declared: type[Any] | None = None,
     ) -> JobContext:
         """Validate ``settings`` (a settings.json path or its parsed content) and build the context.
 
         ``transport`` replaces the network under the retrying transport (e.g.
         ``httpx.MockTransport`` in tests); ``console`` is the logger's stream.
+        ``declared``: the connector's settings declaration (``nuntiq_sdk.settings``),
+        checked with the API settings so one ``ConfigError`` lists every problem.
         """
         problems: list[str] = []
         if isinstance(settings, Mapping):
@@ -117,6 +120,12 @@ class JobContext:
         if problems:
             raise ConfigError(problems, source=source)
         parsed = _Parsed.check(data, job_params, environ, problems)
+        if declared is not None and isinstance(data, dict):
+            from nuntiq_sdk.settings import check_settings
+
+            config, secrets = data.get("config"), data.get("secrets")
+            if isinstance(config, dict) and isinstance(secrets, dict | None):
+                problems += check_settings(declared, config, secrets or {})
         if problems or parsed is None:
             raise ConfigError(problems, source=source)
 
