@@ -46,7 +46,7 @@ import enum
 import inspect
 import json
 import typing
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, cast, overload
 
@@ -57,7 +57,7 @@ from generated_client.models import FullLoadCommit, FullLoadObject, FullLoadStar
 from generated_client.types import Unset
 from nuntiq_sdk._entity import Entity, EntityMeta
 from nuntiq_sdk._exceptions import APIResponseError, FieldProblem, NuntiqError, ValidationError
-from nuntiq_sdk._http import call, send
+from nuntiq_sdk._http import call, send, send_raw
 from nuntiq_sdk._pagination import paginate
 from nuntiq_sdk._spec import customer_api_spec, resolve, spec_cache
 from nuntiq_sdk._validation import RequestSchema, check_parameter, parameter_schema
@@ -277,6 +277,7 @@ class BaseLoad(Generic[E]):
     def __init__(self, context: JobContext, *, batch_size: int | None = None) -> None:
         self.context = context
         self._entities: list[E] = []
+        self._untracked_reads = 0  # rows read without track=True: not part of a full load
         self.batch_size = batch_size
 
     # --- what the spec says about this object ----------------------------------
@@ -346,15 +347,18 @@ class BaseLoad(Generic[E]):
     def __len__(self) -> int:
         return len(self._entities)
 
-    def get_all(self) -> Iterator[E]:
-        """Every row, page by page, as clean entities (which this Load then tracks)."""
-        return self.search()
+    def get_all(self, *, track: bool = False) -> Iterator[E]:
+        """Every row, page by page, as clean entities; see ``search`` for what the Load keeps."""
+        return self.search(track=track)
 
-    def search(self, **filters: Any) -> Iterator[E]:
+    def search(self, *, track: bool = False, **filters: Any) -> Iterator[E]:
         """The rows matching every filter (names: the list operation's query parameters).
 
         Filters are checked when this is called, before any request; an unknown
-        name raises ``ValueError`` naming it.
+        name raises ``ValueError`` naming it. Rows stream: the Load keeps a row
+        read only once the caller changes it (so ``save_all()`` sends it), and
+        a 200,000-row read holds one page at a time. ``track=True`` keeps every
+        row read, as a full load of what was read needs.
         """
         shape = self._shape()
         problems: list[FieldProblem] = []
@@ -376,14 +380,16 @@ class BaseLoad(Generic[E]):
             arguments[name] = enum_class(value) if enum_class is not None else value
         if problems:
             raise ValidationError(problems)
-        return self._pages(arguments, shape.max_page)
+        return self._pages(arguments, shape.max_page, track)
 
-    def _pages(self, arguments: Mapping[str, Any], page_size: int) -> Iterator[E]:
-        entity_class = cast(type[E], self.meta.entity_class)
+    def _pages(self, arguments: Mapping[str, Any], page_size: int, track: bool) -> Iterator[E]:
+        from_row = cast(type[E], self.meta.entity_class)._from_row
+        tracked = self._entities
+        tracker = None if track else cast(Callable[[Entity], None], tracked.append)
 
         def fetch(cursor: str | Unset) -> tuple[list[dict[str, Any]], object]:
-            response = send(
-                self.list_operation.sync_detailed,
+            response = send_raw(
+                self.list_operation.sync_raw,
                 *self._path_args(),
                 client=self.context.api,
                 limit=page_size,
@@ -394,8 +400,12 @@ class BaseLoad(Generic[E]):
             return page.get("data") or [], page.get("next_cursor")
 
         for row in paginate(fetch):
-            entity = entity_class._from_row(row)
-            self._entities.append(entity)
+            if track:
+                entity = from_row(row)
+                tracked.append(entity)
+            else:
+                self._untracked_reads += 1
+                entity = from_row(row, None, tracker)
             yield entity
 
     # --- saving ---------------------------------------------------------------
@@ -589,6 +599,13 @@ class BaseLoad(Generic[E]):
         return FullLoadStart(object_=FullLoadObject(self.full_load_object))
 
     def _full_load(self, size: int, allow_empty: bool) -> FullLoadSummary:
+        if self._untracked_reads:
+            # Those rows are not in the Load: replacing the table with it would delete them.
+            message = (
+                "would leave out rows read by get_all()/search() without track=True "
+                f"({self._untracked_reads} read), and so delete them; read them with track=True"
+            )
+            raise ValidationError([FieldProblem("full_load", None, message)])
         _, rows = self._collect(full=True)
         if not rows and not allow_empty:
             raise ValidationError(

@@ -212,7 +212,7 @@ class Entity:
     are checked when the Load saves, not when they are set.
     """
 
-    __slots__ = ("__weakref__", "_base", "_children", "_new", "_owner", "_touched", "_values")
+    __slots__ = ("__weakref__", "_base", "_children", "_new", "_owner", "_touched", "_tracker", "_values")
     _meta: ClassVar[EntityMeta]
 
     _base: dict[str, Any]
@@ -221,6 +221,8 @@ class Entity:
     _new: bool
     _owner: Entity | None
     _touched: bool
+    # Called once, with the entity, on its first change: a Load keeps only the rows read that a caller changes.
+    _tracker: Callable[[Entity], None] | None
 
     def __init__(self, **values: Any) -> None:
         _set(self, "_base", _NOTHING)
@@ -229,6 +231,7 @@ class Entity:
         _set(self, "_new", True)
         _set(self, "_owner", None)
         _set(self, "_touched", False)
+        _set(self, "_tracker", None)
         self._adopt_values()
         self._changed()
 
@@ -263,7 +266,9 @@ class Entity:
                 setattr(self, field, value)  # entities, or dicts with names to check one by one
 
     @classmethod
-    def _from_row(cls, row: dict[str, Any], owner: Entity | None = None) -> Self:
+    def _from_row(
+        cls, row: dict[str, Any], owner: Entity | None = None, tracker: Callable[[Entity], None] | None = None
+    ) -> Self:
         """A clean entity from a row the API returned (``row`` is kept, not copied; children stay dicts)."""
         entity = object.__new__(cls)
         _set(entity, "_base", row)
@@ -272,6 +277,7 @@ class Entity:
         _set(entity, "_new", False)
         _set(entity, "_owner", owner)
         _set(entity, "_touched", False)
+        _set(entity, "_tracker", tracker)
         return entity
 
     def _child_list(self, field: str) -> EntityList[Any]:
@@ -302,6 +308,7 @@ class Entity:
         _set(entity, "_new", True)
         _set(entity, "_owner", owner)
         _set(entity, "_touched", False)
+        _set(entity, "_tracker", None)
         return entity
 
     def _own(self, state: str) -> dict[str, Any]:
@@ -333,6 +340,7 @@ class Entity:
         value = self._base.get(name)
         if isinstance(value, list):
             value = self._own("_values")[name] = list(value)
+            self._track()  # the copy may be edited in place: its Load must see it at save
         return value
 
     def _set_field(self, name: str, value: Any) -> None:
@@ -374,10 +382,20 @@ class Entity:
             setattr(self, name, None)
 
     def _changed(self) -> None:
+        """Mark every owner touched (their children changed) and have the top-level entity tracked."""
+        top = self
         owner = self._owner
         while owner is not None:
             _set(owner, "_touched", True)
+            top = owner
             owner = owner._owner
+        top._track()
+
+    def _track(self) -> None:
+        tracker = self._tracker
+        if tracker is not None:
+            _set(self, "_tracker", None)
+            tracker(self)
 
     # --- state ----------------------------------------------------------------
 

@@ -45,13 +45,14 @@ from nuntiq_sdk._exceptions import (
 from nuntiq_sdk._transport import RetryTransport
 from nuntiq_sdk._util import short_repr
 
-__all__ = ["Transport", "build_api_client", "call", "send"]
+__all__ = ["Transport", "build_api_client", "call", "send", "send_raw"]
 
 # The network under the retries; other modules name it without importing httpx.
 Transport = httpx.BaseTransport
 
 P = ParamSpec("P")
 T = TypeVar("T")
+R = TypeVar("R")
 
 _last_request: contextvars.ContextVar[httpx.Request | None] = contextvars.ContextVar(
     "nuntiq_last_request", default=None
@@ -123,18 +124,13 @@ def _environment_proxy(base_url: str) -> str | None:
     return proxy if "://" in proxy else f"http://{proxy}"
 
 
-def send(endpoint: Callable[P, Response[T | Problem]], *args: P.args, **kwargs: P.kwargs) -> Response[T]:
-    """Call a generated ``sync_detailed`` endpoint; return its response or raise a ``NuntiqError``.
-
-    Raises ``APITimeoutError``/``APIConnectionError`` (network, after the
-    transport's retries), ``APIStatusError`` subclasses (status >= 400 or a
-    problem document) and ``APIResponseError`` (a body that cannot be read).
-    """
+def _invoke(endpoint: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """Call a generated endpoint function, turning network and body-reading failures into ``NuntiqError``s."""
     request_token = _last_request.set(None)
     response_token = _last_response.set(None)
     try:
         try:
-            response = endpoint(*args, **kwargs)
+            return endpoint(*args, **kwargs)
         except httpx.TransportError as exc:
             raise _connection_error(exc, _last_request.get()) from exc
         except httpx.RequestError as exc:  # DecodingError: a body that does not match its Content-Encoding
@@ -150,6 +146,27 @@ def send(endpoint: Callable[P, Response[T | Problem]], *args: P.args, **kwargs: 
         _last_request.reset(request_token)
         _last_response.reset(response_token)
 
+
+def send_raw(endpoint: Callable[P, httpx.Response], *args: P.args, **kwargs: P.kwargs) -> httpx.Response:
+    """Call a generated ``sync_raw`` endpoint; return the successful response, its body not parsed into models.
+
+    For pages the SDK reads once itself (50,000 rows are not worth 50,000
+    attrs models thrown away). Raises like ``send``.
+    """
+    response = _invoke(endpoint, *args, **kwargs)
+    if response.status_code >= 400:
+        raise error_from_response(response.status_code, _json_object(response.content), response.headers)
+    return response
+
+
+def send(endpoint: Callable[P, Response[T | Problem]], *args: P.args, **kwargs: P.kwargs) -> Response[T]:
+    """Call a generated ``sync_detailed`` endpoint; return its response or raise a ``NuntiqError``.
+
+    Raises ``APITimeoutError``/``APIConnectionError`` (network, after the
+    transport's retries), ``APIStatusError`` subclasses (status >= 400 or a
+    problem document) and ``APIResponseError`` (a body that cannot be read).
+    """
+    response = _invoke(endpoint, *args, **kwargs)
     parsed = response.parsed
     if isinstance(parsed, Problem) or response.status_code >= 400:
         problem = _json_object(response.content) or (parsed.to_dict() if isinstance(parsed, Problem) else None)

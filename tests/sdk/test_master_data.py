@@ -300,12 +300,13 @@ def test_entities_read_start_clean_and_send_only_their_changes(api: FakeAPI, con
     suppliers[3].name = "Renamed"
     suppliers[4].name = "Supplier 4"  # same value
     suppliers[1].locations.new(location_code="WH-1", name="Warehouse")
+    assert list(load) == [suppliers[3], suppliers[1]]  # the Load keeps the rows read that changed, in that order
     load.save_all()
     assert api.posts("/suppliers/upsert") == [
         {
             "rows": [
-                {"supplier_code": "SUP-1", "locations": [{"location_code": "WH-1", "name": "Warehouse"}]},
                 {"supplier_code": "SUP-3", "name": "Renamed"},
+                {"supplier_code": "SUP-1", "locations": [{"location_code": "WH-1", "name": "Warehouse"}]},
             ]
         }
     ]
@@ -319,7 +320,7 @@ def test_a_dry_run_plans_the_save_from_tracking_and_validation_and_sends_no_writ
         for n in range(3)
     }
     load = SupplierLoad(context)
-    _unchanged, second, third = load.get_all()
+    _unchanged, second, third = load.get_all(track=True)
     second.name = "Renamed"
     second.payment_terms_days = 30
     third.locations.new(location_code="WH-1", name="Warehouse")
@@ -526,12 +527,23 @@ def test_a_full_load_sends_complete_rows_of_read_entities(api: FakeAPI, context:
         "A": {"supplier_code": "A", "name": "A", "country_code": "NL", "created_at": "2026-01-01T00:00:00Z"}
     }
     load = SupplierLoad(context)
-    [supplier] = load.get_all()
+    [supplier] = load.get_all(track=True)
     supplier.name = "A2"
     load.save_all(full_load=True)
     assert api.posts("/full-loads/fl_1/rows") == [
         {"rows": [{"supplier_code": "A", "name": "A2", "country_code": "NL"}]}
     ]
+
+
+def test_a_full_load_refuses_to_drop_rows_that_were_read_without_tracking(api: FakeAPI, context: JobContext) -> None:
+    api.tables["suppliers"] = {code: {"supplier_code": code, "name": code} for code in ("A", "B")}
+    load = SupplierLoad(context)
+    [first, _] = load.get_all()  # streamed: only rows changed are kept
+    first.name = "A2"
+    with pytest.raises(ValidationError, match=r"full_load: would leave out rows read .* \(2 read\)"):
+        load.save_all(full_load=True)
+    assert not api.posts("/full-loads")
+    assert load.save_all().updated == [{"supplier_code": "A"}]  # an incremental save is what that read allows
 
 
 def test_a_failing_full_load_is_aborted_and_the_error_raised(api: FakeAPI, context: JobContext) -> None:

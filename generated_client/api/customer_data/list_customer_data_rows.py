@@ -122,6 +122,28 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
+def sync_raw(
+    table_name: str,
+    *,
+    client: AuthenticatedClient | Client,
+    updated_since: str | Unset = UNSET,
+    limit: int | Unset = 200,
+    cursor: str | Unset = UNSET,
+) -> httpx.Response:
+    """The HTTP response as it came, body unparsed: for callers that read a large body once themselves."""
+
+    kwargs = _get_kwargs(
+        table_name=table_name,
+        updated_since=updated_since,
+        limit=limit,
+        cursor=cursor,
+    )
+
+    return client.get_httpx_client().request(
+        **kwargs,
+    )
+
+
 def sync(
     table_name: str,
     *,

@@ -131,6 +131,28 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
+def sync_raw(
+    table_name: str,
+    load_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CustomerDataRows,
+    idempotency_key: str | Unset = UNSET,
+) -> httpx.Response:
+    """The HTTP response as it came, body unparsed: for callers that read a large body once themselves."""
+
+    kwargs = _get_kwargs(
+        table_name=table_name,
+        load_id=load_id,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    return client.get_httpx_client().request(
+        **kwargs,
+    )
+
+
 def sync(
     table_name: str,
     load_id: str,

@@ -98,6 +98,24 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
+def sync_raw(
+    connector_name: str,
+    stream_name: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> httpx.Response:
+    """The HTTP response as it came, body unparsed: for callers that read a large body once themselves."""
+
+    kwargs = _get_kwargs(
+        connector_name=connector_name,
+        stream_name=stream_name,
+    )
+
+    return client.get_httpx_client().request(
+        **kwargs,
+    )
+
+
 def sync(
     connector_name: str,
     stream_name: str,

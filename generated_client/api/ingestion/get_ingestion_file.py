@@ -103,6 +103,22 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
+def sync_raw(
+    sha256: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> httpx.Response:
+    """The HTTP response as it came, body unparsed: for callers that read a large body once themselves."""
+
+    kwargs = _get_kwargs(
+        sha256=sha256,
+    )
+
+    return client.get_httpx_client().request(
+        **kwargs,
+    )
+
+
 def sync(
     sha256: str,
     *,

@@ -104,6 +104,22 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
+def sync_raw(
+    source_key: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> httpx.Response:
+    """The HTTP response as it came, body unparsed: for callers that read a large body once themselves."""
+
+    kwargs = _get_kwargs(
+        source_key=source_key,
+    )
+
+    return client.get_httpx_client().request(
+        **kwargs,
+    )
+
+
 def sync(
     source_key: str,
     *,

@@ -153,6 +153,30 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
+def sync_raw(
+    *,
+    client: AuthenticatedClient | Client,
+    body: File,
+    sha256: str,
+    file_name: str,
+    content_type: str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
+) -> httpx.Response:
+    """The HTTP response as it came, body unparsed: for callers that read a large body once themselves."""
+
+    kwargs = _get_kwargs(
+        body=body,
+        sha256=sha256,
+        file_name=file_name,
+        content_type=content_type,
+        idempotency_key=idempotency_key,
+    )
+
+    return client.get_httpx_client().request(
+        **kwargs,
+    )
+
+
 def sync(
     *,
     client: AuthenticatedClient | Client,

@@ -121,6 +121,24 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
+def sync_raw(
+    *,
+    client: AuthenticatedClient | Client,
+    body: ClaimRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> httpx.Response:
+    """The HTTP response as it came, body unparsed: for callers that read a large body once themselves."""
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    return client.get_httpx_client().request(
+        **kwargs,
+    )
+
+
 def sync(
     *,
     client: AuthenticatedClient | Client,

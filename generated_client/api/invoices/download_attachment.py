@@ -103,6 +103,24 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
+def sync_raw(
+    invoice_token: str,
+    attachment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> httpx.Response:
+    """The HTTP response as it came, body unparsed: for callers that read a large body once themselves."""
+
+    kwargs = _get_kwargs(
+        invoice_token=invoice_token,
+        attachment_id=attachment_id,
+    )
+
+    return client.get_httpx_client().request(
+        **kwargs,
+    )
+
+
 def sync(
     invoice_token: str,
     attachment_id: str,

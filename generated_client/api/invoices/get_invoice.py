@@ -98,6 +98,22 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
+def sync_raw(
+    invoice_token: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> httpx.Response:
+    """The HTTP response as it came, body unparsed: for callers that read a large body once themselves."""
+
+    kwargs = _get_kwargs(
+        invoice_token=invoice_token,
+    )
+
+    return client.get_httpx_client().request(
+        **kwargs,
+    )
+
+
 def sync(
     invoice_token: str,
     *,

@@ -132,6 +132,26 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
+def sync_raw(
+    invoice_token: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: LeaseReleaseRequest | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
+) -> httpx.Response:
+    """The HTTP response as it came, body unparsed: for callers that read a large body once themselves."""
+
+    kwargs = _get_kwargs(
+        invoice_token=invoice_token,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    return client.get_httpx_client().request(
+        **kwargs,
+    )
+
+
 def sync(
     invoice_token: str,
     *,

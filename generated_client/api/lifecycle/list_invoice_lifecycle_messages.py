@@ -128,6 +128,26 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
+def sync_raw(
+    invoice_token: str,
+    *,
+    client: AuthenticatedClient | Client,
+    tier: ListInvoiceLifecycleMessagesTier | Unset = UNSET,
+    include_internal_notes: bool | Unset = False,
+) -> httpx.Response:
+    """The HTTP response as it came, body unparsed: for callers that read a large body once themselves."""
+
+    kwargs = _get_kwargs(
+        invoice_token=invoice_token,
+        tier=tier,
+        include_internal_notes=include_internal_notes,
+    )
+
+    return client.get_httpx_client().request(
+        **kwargs,
+    )
+
+
 def sync(
     invoice_token: str,
     *,

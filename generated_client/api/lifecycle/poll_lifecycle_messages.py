@@ -167,6 +167,40 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
+def sync_raw(
+    *,
+    client: AuthenticatedClient | Client,
+    since: str,
+    ext_reference_1: str | Unset = UNSET,
+    ext_reference_2: str | Unset = UNSET,
+    ext_reference_3: str | Unset = UNSET,
+    ext_reference_4: str | Unset = UNSET,
+    ext_reference_5: str | Unset = UNSET,
+    tier: PollLifecycleMessagesTier | Unset = UNSET,
+    include_internal_notes: bool | Unset = False,
+    limit: int | Unset = 500,
+    cursor: str | Unset = UNSET,
+) -> httpx.Response:
+    """The HTTP response as it came, body unparsed: for callers that read a large body once themselves."""
+
+    kwargs = _get_kwargs(
+        since=since,
+        ext_reference_1=ext_reference_1,
+        ext_reference_2=ext_reference_2,
+        ext_reference_3=ext_reference_3,
+        ext_reference_4=ext_reference_4,
+        ext_reference_5=ext_reference_5,
+        tier=tier,
+        include_internal_notes=include_internal_notes,
+        limit=limit,
+        cursor=cursor,
+    )
+
+    return client.get_httpx_client().request(
+        **kwargs,
+    )
+
+
 def sync(
     *,
     client: AuthenticatedClient | Client,

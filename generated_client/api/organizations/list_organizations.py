@@ -128,6 +128,32 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
+def sync_raw(
+    *,
+    client: AuthenticatedClient | Client,
+    org_code: str | Unset = UNSET,
+    parent_org_code: str | Unset = UNSET,
+    active: bool | Unset = UNSET,
+    updated_since: str | Unset = UNSET,
+    limit: int | Unset = 200,
+    cursor: str | Unset = UNSET,
+) -> httpx.Response:
+    """The HTTP response as it came, body unparsed: for callers that read a large body once themselves."""
+
+    kwargs = _get_kwargs(
+        org_code=org_code,
+        parent_org_code=parent_org_code,
+        active=active,
+        updated_since=updated_since,
+        limit=limit,
+        cursor=cursor,
+    )
+
+    return client.get_httpx_client().request(
+        **kwargs,
+    )
+
+
 def sync(
     *,
     client: AuthenticatedClient | Client,

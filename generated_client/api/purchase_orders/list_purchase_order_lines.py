@@ -127,6 +127,30 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
+def sync_raw(
+    *,
+    client: AuthenticatedClient | Client,
+    po_number: str | Unset = UNSET,
+    status: PurchaseOrderLineStatus | Unset = UNSET,
+    updated_since: str | Unset = UNSET,
+    limit: int | Unset = 200,
+    cursor: str | Unset = UNSET,
+) -> httpx.Response:
+    """The HTTP response as it came, body unparsed: for callers that read a large body once themselves."""
+
+    kwargs = _get_kwargs(
+        po_number=po_number,
+        status=status,
+        updated_since=updated_since,
+        limit=limit,
+        cursor=cursor,
+    )
+
+    return client.get_httpx_client().request(
+        **kwargs,
+    )
+
+
 def sync(
     *,
     client: AuthenticatedClient | Client,

@@ -126,6 +126,26 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
+def sync_raw(
+    load_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: PurchaseOrderLineRows,
+    idempotency_key: str | Unset = UNSET,
+) -> httpx.Response:
+    """The HTTP response as it came, body unparsed: for callers that read a large body once themselves."""
+
+    kwargs = _get_kwargs(
+        load_id=load_id,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    return client.get_httpx_client().request(
+        **kwargs,
+    )
+
+
 def sync(
     load_id: str,
     *,

@@ -128,6 +128,32 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
+def sync_raw(
+    *,
+    client: AuthenticatedClient | Client,
+    supplier_code: str | Unset = UNSET,
+    country_code: str | Unset = UNSET,
+    active: bool | Unset = UNSET,
+    updated_since: str | Unset = UNSET,
+    limit: int | Unset = 200,
+    cursor: str | Unset = UNSET,
+) -> httpx.Response:
+    """The HTTP response as it came, body unparsed: for callers that read a large body once themselves."""
+
+    kwargs = _get_kwargs(
+        supplier_code=supplier_code,
+        country_code=country_code,
+        active=active,
+        updated_since=updated_since,
+        limit=limit,
+        cursor=cursor,
+    )
+
+    return client.get_httpx_client().request(
+        **kwargs,
+    )
+
+
 def sync(
     *,
     client: AuthenticatedClient | Client,

@@ -133,6 +133,32 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
+def sync_raw(
+    *,
+    client: AuthenticatedClient | Client,
+    email: str | Unset = UNSET,
+    kind: UserKind | Unset = UNSET,
+    active: bool | Unset = UNSET,
+    updated_since: str | Unset = UNSET,
+    limit: int | Unset = 200,
+    cursor: str | Unset = UNSET,
+) -> httpx.Response:
+    """The HTTP response as it came, body unparsed: for callers that read a large body once themselves."""
+
+    kwargs = _get_kwargs(
+        email=email,
+        kind=kind,
+        active=active,
+        updated_since=updated_since,
+        limit=limit,
+        cursor=cursor,
+    )
+
+    return client.get_httpx_client().request(
+        **kwargs,
+    )
+
+
 def sync(
     *,
     client: AuthenticatedClient | Client,
