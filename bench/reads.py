@@ -133,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     raw_cpu = median("raw", small, "cpu_s")
     summary: dict[str, Any] = {"rows": args.rows, "small": small, "repeats": args.repeats, "sides": {}}
     print(f"\nsuppliers read, median of {args.repeats} (fresh process per measurement)")
-    print(f"{'':22}{'cpu-s @' + str(small):>16}{'ratio':>8}{'RSS MB @' + str(small):>18}{'RSS MB @' + str(args.rows):>18}")
+    columns = [f"cpu-s @{small}", "ratio", f"RSS MB @{small}", f"RSS MB @{args.rows}"]
+    print(f"{'':22}{columns[0]:>16}{columns[1]:>8}{columns[2]:>18}{columns[3]:>18}")
     for side in SIDES:
         cpu = median(side, small, "cpu_s")
         rss_small, rss_all = median(side, small, "peak_rss_mb"), median(side, args.rows, "peak_rss_mb")
