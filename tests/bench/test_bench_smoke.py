@@ -1,0 +1,38 @@
+"""Every benchmark still runs: a short smoke run of each (tiny N, one repeat), its results file written.
+
+Timings are never asserted here (the machine is shared); ``nox -s bench``
+runs the real sizes and prints the ratios.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCHES = sorted(p.stem for p in (ROOT / "bench").glob("[a-z]*.py"))
+SMALL = {
+    "import_time": ["--repeats", "1"],
+    "push_1000": ["--invoices", "6", "--repeats", "1"],
+    "reads": ["--rows", "120", "--small", "50", "--repeats", "1"],
+    "suppliers_50k": ["--suppliers", "60", "--repeats", "1"],
+}
+
+pytestmark = pytest.mark.live
+
+
+def test_every_bench_has_a_smoke_run() -> None:
+    assert set(BENCHES) == set(SMALL)
+
+
+@pytest.mark.parametrize("name", BENCHES)
+def test_the_bench_runs_and_writes_its_results(name: str, tmp_path: Path) -> None:
+    output = tmp_path / f"{name}.json"
+    command = [sys.executable, "-m", f"bench.{name}", *SMALL[name], "--output", str(output)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    assert json.loads(output.read_text())
