@@ -20,6 +20,8 @@ from pathlib import Path
 
 import yaml
 
+from tools.generate_views import generate_views
+
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "openapi" / "customer-api.yaml"
 CONFIG = ROOT / "openapi" / "generator-config.yaml"
@@ -78,6 +80,7 @@ def generate(destination: Path) -> Path:
         if target.exists():
             shutil.rmtree(target)
         shutil.copytree(produced, target)
+    generate_views(destination)  # the SDK's read-only result types, from the same spec
     return target
 
 

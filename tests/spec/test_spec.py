@@ -24,14 +24,29 @@ def _tree(root: Path) -> set[str]:
     return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
 
 
-def test_regenerating_the_client_changes_nothing(tmp_path: Path) -> None:
-    fresh = generate(tmp_path)
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One fresh ``nox -s generate`` into a temporary folder: the client and the SDK's generated views."""
+    root = tmp_path_factory.mktemp("generated")
+    generate(root)
+    return root
+
+
+def test_regenerating_the_client_changes_nothing(generated: Path) -> None:
+    fresh = generated / "generated_client"
     committed = ROOT / "generated_client"
     assert _tree(fresh) == _tree(committed), "files added or removed: run `nox -s generate`"
     differing = [
         name for name in sorted(_tree(fresh)) if not filecmp.cmp(fresh / name, committed / name, shallow=False)
     ]
     assert not differing, f"generated_client/ is stale or hand-edited: {differing}; run `nox -s generate`"
+
+
+def test_regenerating_the_sdk_views_changes_nothing(generated: Path) -> None:
+    fresh = generated / "nuntiq_sdk" / "_generated" / "views.py"
+    committed = ROOT / "nuntiq_sdk" / "_generated" / "views.py"
+    assert fresh.read_text() == committed.read_text(), "nuntiq_sdk/_generated/views.py is stale: run `nox -s generate`"
+    assert committed.read_text().startswith("# Generated from openapi/customer-api.yaml by tools/generate_views.py")
 
 
 def test_generation_pins_the_spec_hash() -> None:
