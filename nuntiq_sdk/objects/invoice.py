@@ -43,19 +43,15 @@ from generated_client.api.invoices import (
 )
 from generated_client.models import (
     AcknowledgeRequest,
-    Address,
     ClaimRequest,
     IntegrationResultRequest,
-    InvoiceStatusResponse,
-    Lease,
     LeaseExtendRequest,
     LeaseReleaseRequest,
 )
-from generated_client.models import Invoice as InvoiceModel
-from generated_client.models import InvoiceLine as InvoiceLineModel
 from generated_client.types import UNSET
 from nuntiq_sdk._exceptions import APIResponseError, FieldProblem, ValidationError
-from nuntiq_sdk._http import call
+from nuntiq_sdk._generated.views import Address, InvoiceLineRecord, InvoiceRecord, InvoiceStatusResponse, Lease
+from nuntiq_sdk._http import build_view, call, call_json, call_view
 from nuntiq_sdk._validation import RequestSchema, check_parameter
 
 if TYPE_CHECKING:
@@ -131,16 +127,16 @@ class Invoice:
     """One invoice as the API returns it, with template-field helpers.
 
     Every attribute of the API's Invoice (``invoice_number``, ``supplier_code``,
-    ``ext_reference_1``, ...) is readable here; ``model`` is the typed
-    generated object.
+    ``ext_reference_1``, ...) is readable here; ``record`` is the same invoice
+    as the SDK's typed, read-only ``InvoiceRecord``.
     """
 
-    __slots__ = ("_attachments", "_fields", "_lines", "model")
+    __slots__ = ("_attachments", "_fields", "_lines", "record")
 
-    def __init__(self, model: InvoiceModel, load: InvoiceLoad) -> None:
-        self.model = model
-        self._fields: dict[str, Any] = dict(model.fields.additional_properties)
-        self._lines = [_line(line) for line in model.lines]
+    def __init__(self, record: InvoiceRecord, load: InvoiceLoad) -> None:
+        self.record = record
+        self._fields: dict[str, Any] = dict(record.fields)
+        self._lines = [_line(line) for line in record.lines]
         self._attachments = [
             Attachment(
                 attachment_id=a.attachment_id,
@@ -149,21 +145,21 @@ class Invoice:
                 size=a.size,
                 sha256=a.sha256,
                 load=load,
-                invoice_token=model.invoice_token,
+                invoice_token=record.invoice_token,
             )
-            for a in model.attachments
+            for a in record.attachments
         ]
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self.model, name)
+        return getattr(self.record, name)
 
     @property
     def invoice_token(self) -> str:
-        return self.model.invoice_token
+        return self.record.invoice_token
 
     @property
     def status(self) -> int:
-        return self.model.status
+        return self.record.status
 
     @property
     def fields(self) -> Mapping[str, Any]:
@@ -180,22 +176,27 @@ class Invoice:
 
     @property
     def addresses(self) -> list[Address]:
-        return list(self.model.addresses)
+        return list(self.record.addresses)
 
     def get_field(self, key: str, default: Any = None) -> Any:
         return self._fields.get(key, default)
 
     def get_address(self, role: str) -> Address | None:
         """The first address with this role (``vendor``, ``buyer``, ``remit_to``, ...), or None."""
-        return next((a for a in self.model.addresses if a.role == role), None)
+        return next((a for a in self.record.addresses if a.role == role), None)
 
     def __repr__(self) -> str:
-        number = self.model.invoice_number
+        number = self.record.invoice_number
         return f"Invoice(invoice_token={self.invoice_token!r}, status={self.status}, invoice_number={number!r})"
 
 
-def _line(model: InvoiceLineModel) -> InvoiceLine:
-    return InvoiceLine(line_number=model.line_number, fields=dict(model.fields.additional_properties))
+def _line(record: InvoiceLineRecord) -> InvoiceLine:
+    return InvoiceLine(line_number=record.line_number, fields=dict(record.fields))
+
+
+def _leases(response: Mapping[str, Any]) -> list[Lease]:
+    """The leases of a ``ClaimResponse``."""
+    return [Lease.from_dict(item) for item in response["leases"]]
 
 
 class InvoiceLoad:
@@ -223,15 +224,16 @@ class InvoiceLoad:
         """Lease up to ``limit`` invoices in ``state``, oldest first; [] when none wait."""
         values = {"state": state, "limit": limit, "lease_ttl_seconds": lease_ttl_seconds}
         RequestSchema.of("ClaimRequest").check(values)
-        response = call(
+        response = call_json(
             claim_invoices.sync_detailed,
             client=self.context.api,
             body=ClaimRequest.from_dict(values),
             idempotency_key=idempotency_key or UNSET,
         )
-        for lease in response.leases:
+        leases = build_view(_leases, response, "ClaimResponse")
+        for lease in leases:
             self._lease_ids[lease.invoice_token] = lease.lease_id
-        return list(response.leases)
+        return leases
 
     def recover_pending_results(self, limit: int = 20, lease_ttl_seconds: int = 600) -> list[Lease]:
         """Lease invoices a crashed run left at 93 (acknowledged, no result) so they can be finished."""
@@ -239,12 +241,14 @@ class InvoiceLoad:
 
     def get_by_token(self, invoice_token: str) -> Invoice:
         self._check_token("getInvoice", invoice_token)
-        return Invoice(call(get_invoice.sync_detailed, invoice_token, client=self.context.api), self)
+        record = call_view(InvoiceRecord.from_dict, get_invoice.sync_detailed, invoice_token, client=self.context.api)
+        return Invoice(record, self)
 
     def acknowledge(self, invoice_token: str, idempotency_key: str | None = None) -> InvoiceStatusResponse:
         """Take responsibility for a leased invoice (92 -> 93)."""
         self._check_token("acknowledgeInvoice", invoice_token)
-        return call(
+        return call_view(
+            InvoiceStatusResponse.from_dict,
             acknowledge_invoice.sync_detailed,
             invoice_token,
             client=self.context.api,
@@ -290,7 +294,8 @@ class InvoiceLoad:
         lease_id = self._lease_id(invoice_token)
         if isinstance(lease_id, str):
             values["lease_id"] = lease_id
-        response = call(
+        response = call_view(
+            InvoiceStatusResponse.from_dict,
             report_integration_result.sync_detailed,
             invoice_token,
             client=self.context.api,
@@ -308,7 +313,8 @@ class InvoiceLoad:
         lease_id = self._lease_id(invoice_token)
         if isinstance(lease_id, str):
             values["lease_id"] = lease_id
-        return call(
+        return call_view(
+            Lease.from_dict,
             extend_invoice_lease.sync_detailed,
             invoice_token,
             client=self.context.api,
@@ -318,7 +324,8 @@ class InvoiceLoad:
     def release(self, invoice_token: str) -> InvoiceStatusResponse:
         """Give a claimed invoice back untouched (92 -> 90/91), e.g. on shutdown."""
         self._check_token("releaseInvoiceLease", invoice_token)
-        response = call(
+        response = call_view(
+            InvoiceStatusResponse.from_dict,
             release_invoice_lease.sync_detailed,
             invoice_token,
             client=self.context.api,
