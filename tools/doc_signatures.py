@@ -45,8 +45,8 @@ PAGES: dict[str, tuple[str, ...]] = {
     "invoice.md": (
         "nuntiq_sdk.objects.invoice:InvoiceLoad",
         "nuntiq_sdk.objects.invoice:Invoice",
+        "nuntiq_sdk.objects.invoice:InvoiceLine",
         "nuntiq_sdk.objects.invoice:Attachment",
-        "nuntiq_sdk._generated.views:InvoiceRecord",
         "nuntiq_sdk._generated.views:Lease",
         "nuntiq_sdk._generated.views:InvoiceStatusResponse",
         "nuntiq_sdk._generated.views:Address",
@@ -104,15 +104,15 @@ def _parameters(function: Any, drop_first: bool) -> str:
 
 
 def _class_lines(cls: type) -> list[str]:
-    if attrs.has(cls) and hasattr(cls, "from_dict"):  # a result view: its fields
-        lines = [f"class {cls.__name__}:  # read-only"]
-        lines += [f"    {field.name}: {_annotation(field.type)}" for field in attrs.fields(cls)]
-        return lines
     if cls.__name__.islower():  # a context-manager class used like a function (delta_run)
         return [f"{cls.__name__}{_parameters(cls.__init__, drop_first=True).split(' -> ')[0]}"]
-    lines = [f"class {cls.__name__}:"]
+    bases = [base.__name__ for base in cls.__bases__ if base is not object]
+    lines = [f"class {cls.__name__}{'(' + ', '.join(bases) + ')' if bases else ''}:"]
+    if attrs.has(cls):  # a result: its public fields, read-only
+        lines[0] += "  # read-only"
+        lines += [f"    {f.name}: {_annotation(f.type)}" for f in attrs.fields(cls) if not f.name.startswith("_")]
     for name, member in vars(cls).items():
-        if name.startswith("_") and (name != "__init__" or attrs.has(cls)):
+        if (name.startswith("_") and (name != "__init__" or attrs.has(cls))) or name == "from_dict":
             continue
         if isinstance(member, property) and member.fget is not None:
             returns = member.fget.__annotations__.get("return")

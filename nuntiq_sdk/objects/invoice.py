@@ -50,7 +50,14 @@ from generated_client.models import (
 )
 from generated_client.types import UNSET
 from nuntiq_sdk._exceptions import APIResponseError, FieldProblem, ValidationError
-from nuntiq_sdk._generated.views import Address, InvoiceLineRecord, InvoiceRecord, InvoiceStatusResponse, Lease
+from nuntiq_sdk._generated.views import (
+    Address,
+    AttachmentRecord,
+    InvoiceLineRecord,
+    InvoiceRecord,
+    InvoiceStatusResponse,
+    Lease,
+)
 from nuntiq_sdk._http import build_view, call, call_json, call_view
 from nuntiq_sdk._validation import RequestSchema, check_parameter
 
@@ -75,16 +82,11 @@ def _local_file_name(name: object) -> str:
 
 
 @attrs.frozen
-class Attachment:
-    """A file attached to an invoice; ``save()`` downloads it into the job's work_dir."""
+class Attachment(AttachmentRecord):
+    """A file attached to an invoice (the spec's fields); ``save()`` downloads it into the job's work_dir."""
 
-    attachment_id: str
-    file_name: str
-    content_type: str
-    size: int
-    sha256: str
-    _load: InvoiceLoad = attrs.field(repr=False, eq=False)
-    _invoice_token: str = attrs.field(repr=False)
+    _load: InvoiceLoad = attrs.field(kw_only=True, repr=False, eq=False)
+    _invoice_token: str = attrs.field(kw_only=True, repr=False)
 
     def read(self) -> bytes:
         """The attachment's bytes, checked against its size and sha256."""
@@ -115,29 +117,31 @@ class Attachment:
 
 
 @attrs.frozen
-class InvoiceLine:
-    line_number: int
-    fields: Mapping[str, Any]
+class InvoiceLine(InvoiceLineRecord):
+    """One invoice line (the spec's fields) with the template-field helper."""
 
     def get_field(self, key: str, default: Any = None) -> Any:
         return self.fields.get(key, default)
 
 
-class Invoice:
-    """One invoice as the API returns it, with template-field helpers.
+@attrs.frozen(repr=False)
+class Invoice(InvoiceRecord):
+    """One invoice as the API returns it: the spec's ``Invoice`` fields, typed, with template-field helpers.
 
-    Every attribute of the API's Invoice (``invoice_number``, ``supplier_code``,
-    ``ext_reference_1``, ...) is readable here; ``record`` is the same invoice
-    as the SDK's typed, read-only ``InvoiceRecord``.
+    ``lines`` and ``attachments`` are the SDK's ``InvoiceLine`` (``get_field``)
+    and ``Attachment`` (``read``, ``save``).
     """
 
-    __slots__ = ("_attachments", "_fields", "_lines", "record")
+    lines: tuple[InvoiceLine, ...] = attrs.field(kw_only=True)
+    attachments: tuple[Attachment, ...] = attrs.field(kw_only=True)
 
-    def __init__(self, record: InvoiceRecord, load: InvoiceLoad) -> None:
-        self.record = record
-        self._fields: dict[str, Any] = dict(record.fields)
-        self._lines = [_line(line) for line in record.lines]
-        self._attachments = [
+    @classmethod
+    def _from_response(cls, data: Mapping[str, Any], load: InvoiceLoad) -> Invoice:
+        """The invoice of a ``getInvoice`` response, its attachments bound to ``load`` for download."""
+        record = InvoiceRecord.from_dict(data)
+        values = {field.name: getattr(record, field.name) for field in attrs.fields(InvoiceRecord)}
+        values["lines"] = tuple(InvoiceLine(line_number=line.line_number, fields=line.fields) for line in record.lines)
+        values["attachments"] = tuple(
             Attachment(
                 attachment_id=a.attachment_id,
                 file_name=a.file_name,
@@ -148,50 +152,20 @@ class Invoice:
                 invoice_token=record.invoice_token,
             )
             for a in record.attachments
-        ]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.record, name)
-
-    @property
-    def invoice_token(self) -> str:
-        return self.record.invoice_token
-
-    @property
-    def status(self) -> int:
-        return self.record.status
-
-    @property
-    def fields(self) -> Mapping[str, Any]:
-        """Template fields keyed by the customer's template keys (``invoiceNumber``, ...)."""
-        return self._fields
-
-    @property
-    def lines(self) -> list[InvoiceLine]:
-        return self._lines
-
-    @property
-    def attachments(self) -> list[Attachment]:
-        return self._attachments
-
-    @property
-    def addresses(self) -> list[Address]:
-        return list(self.record.addresses)
+        )
+        return cls(**values)
 
     def get_field(self, key: str, default: Any = None) -> Any:
-        return self._fields.get(key, default)
+        """A template field (``invoiceNumber``, ``grossAmount``, ...), or ``default``."""
+        return self.fields.get(key, default)
 
     def get_address(self, role: str) -> Address | None:
         """The first address with this role (``vendor``, ``buyer``, ``remit_to``, ...), or None."""
-        return next((a for a in self.record.addresses if a.role == role), None)
+        return next((a for a in self.addresses if a.role == role), None)
 
     def __repr__(self) -> str:
-        number = self.record.invoice_number
+        number = self.invoice_number
         return f"Invoice(invoice_token={self.invoice_token!r}, status={self.status}, invoice_number={number!r})"
-
-
-def _line(record: InvoiceLineRecord) -> InvoiceLine:
-    return InvoiceLine(line_number=record.line_number, fields=dict(record.fields))
 
 
 def _leases(response: Mapping[str, Any]) -> list[Lease]:
@@ -241,8 +215,8 @@ class InvoiceLoad:
 
     def get_by_token(self, invoice_token: str) -> Invoice:
         self._check_token("getInvoice", invoice_token)
-        record = call_view(InvoiceRecord.from_dict, get_invoice.sync_detailed, invoice_token, client=self.context.api)
-        return Invoice(record, self)
+        data = call_json(get_invoice.sync_detailed, invoice_token, client=self.context.api)
+        return build_view(lambda d: Invoice._from_response(d, self), data, "Invoice")
 
     def acknowledge(self, invoice_token: str, idempotency_key: str | None = None) -> InvoiceStatusResponse:
         """Take responsibility for a leased invoice (92 -> 93)."""
