@@ -27,6 +27,11 @@ def use(context: JobContext) -> None:
     for message in LifecycleMessageLoad(context).get_for_invoice("tok"):
         reveal_type(message.invoice_id)  # 18
         print(message.note_supplier.upper())  # 19: may be None
+    invoice = load.get_by_token("tok")
+    reveal_type(invoice.supplier_location_code)  # 21
+    reveal_type(invoice.attachments[0].save())  # 22
+    print(invoice.invoice_numbr)  # 23: a misspelt field
+    reveal_type(invoice.get_address("vendor"))  # 24
 """
 
 
@@ -37,7 +42,8 @@ def test_views_are_typed_field_by_field(tmp_path: Path) -> None:
     assert stderr == ""
     found = re.findall(r"connector_probe\.py:(\d+): (error|note): (.*)", stdout)
     errors = {(int(line), text.rsplit("[", 1)[-1].rstrip("]")) for line, kind, text in found if kind == "error"}
-    assert errors == {(12, "comparison-overlap"), (13, "attr-defined"), (15, "assignment"), (19, "union-attr")}, stdout
+    expected = {(12, "comparison-overlap"), (13, "attr-defined"), (15, "assignment"), (19, "union-attr")}
+    assert errors == {*expected, (23, "attr-defined")}, stdout
     revealed = {int(line): text for line, kind, text in found if kind == "note" and "Revealed type" in text}
     assert "nuntiq_sdk._generated.views.Lease" in revealed[8]
     assert revealed[9].endswith('"str"') or "builtins.str" in revealed[9]
@@ -47,3 +53,6 @@ def test_views_are_typed_field_by_field(tmp_path: Path) -> None:
     assert "None" in revealed[16]
     assert "int" in revealed[18]
     assert "str" in revealed[18]
+    assert "None" in revealed[21]
+    assert "Path" in revealed[22]
+    assert "nuntiq_sdk._generated.views.Address" in revealed[24]
