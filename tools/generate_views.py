@@ -66,8 +66,9 @@ def _ref_name(ref: str) -> str:
 class _Writer:
     """Walks the spec from ``VIEWS`` and renders one module."""
 
-    def __init__(self, spec: dict[str, Any]) -> None:
+    def __init__(self, spec: dict[str, Any], roots: tuple[str, ...] = VIEWS) -> None:
         self.schemas: dict[str, Any] = spec["components"]["schemas"]
+        self.roots = roots
         self.views: list[str] = []  # in first-seen order, then sorted for output
         self.aliases: dict[str, str] = {}  # enum schema name -> Literal[...]
 
@@ -106,8 +107,10 @@ class _Writer:
             if convert == "{v}":
                 return f"tuple[{item}, ...]", "tuple({v})"
             return f"tuple[{item}, ...]", f"tuple({convert.format(v='item')} for item in {{v}})"
-        if kind == "object" or kind is None:
+        if kind == "object":
             return "Mapping[str, Any]", "{v}"
+        if kind is None:  # any JSON value
+            return "Any", "{v}"
         return _SCALARS[kind], "{v}"
 
     def _named(self, name: str) -> tuple[str, str]:
@@ -150,7 +153,7 @@ class _Writer:
         )
 
     def render(self) -> str:
-        for name in VIEWS:
+        for name in self.roots:
             self.collect(name)
         views = sorted(self.views, key=self.class_name)
         names = sorted([*(self.class_name(v) for v in views), *self.aliases])
@@ -217,10 +220,10 @@ def _ruff_format(source: str) -> str:
     return result.stdout
 
 
-def render_views(spec_path: Path = SPEC) -> str:
+def render_views(spec_path: Path = SPEC, views: tuple[str, ...] = VIEWS) -> str:
     """The module's text, formatted."""
     spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
-    return _ruff_format(_Writer(spec).render())
+    return _ruff_format(_Writer(spec, views).render())
 
 
 def generate_views(destination: Path) -> Path:
