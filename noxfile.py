@@ -23,7 +23,7 @@ def _install(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def generate(session: nox.Session) -> None:
-    """Regenerate generated_client/ from openapi/customer-api.yaml."""
+    """Regenerate generated_client/ and nuntiq_sdk/_generated/ from openapi/customer-api.yaml."""
     _install(session)
     session.run("python", "-m", "tools.generate")
 

@@ -36,15 +36,9 @@ from typing import Any
 
 import attrs
 
-from nuntiq_sdk import (
-    ConfigError,
-    FileTooLargeError,
-    JobContext,
-    RequestValidationError,
-    SourceKeyConflictError,
-    ValidationError,
-)
+from nuntiq_sdk import ConfigError, JobContext, ValidationError
 from nuntiq_sdk.delta import delta_run
+from nuntiq_sdk.errors import FileTooLargeError, RequestValidationError, SourceKeyConflictError
 from nuntiq_sdk.objects.ingestion import ATTACHMENT, ORIGINAL, IngestionLoad, InvoiceDraft, max_file_bytes
 from nuntiq_sdk.sftp import SFTPConnection, SFTPDeliveryError, SFTPSettings, connect_sftp, safe_remote_name
 

@@ -122,7 +122,7 @@ def _show_intake(context: JobContext, originals: dict[str, bytes]) -> set[str]:
     for name, data in originals.items():
         status = load.get(IngestionLoad.source_key_for(data))
         tokens.add(str(status.invoice_token))
-        print(f"  {name:<20} {status.status.value:<6} {status.invoice_status} {status.invoice_status_name.value}")
+        print(f"  {name:<20} {status.status:<6} {status.invoice_status} {status.invoice_status_name}")
     return tokens
 
 

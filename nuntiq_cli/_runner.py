@@ -24,6 +24,7 @@ from types import ModuleType, TracebackType
 from typing import Any, TextIO
 
 from nuntiq_sdk import ConfigError, JobContext
+from nuntiq_sdk._lib_alias import install as install_lib_alias
 
 __all__ = ["configure", "load_connector", "run"]
 
@@ -48,6 +49,7 @@ def load_connector(path: Path) -> Callable[[JobContext], Any]:
         raise ImportError(f"{path} is not a Python module")
     module: ModuleType = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
+    install_lib_alias()  # the product docs' `lib.objects.*`, `lib.delta`, `lib.context` imports
     sys.path.insert(0, str(path.resolve().parent))  # a connector may import its sibling modules
     spec.loader.exec_module(module)
     entry = getattr(module, "run", None)

@@ -1,128 +1,244 @@
-"""The Nuntiq connector SDK.
+"""The Nuntiq connector SDK: what a connector author uses, from one place.
 
-The core lives in private modules (``_context``, ``_logging``, ``_http``,
-``_transport``, ``_exceptions``, ``_config``, ``_baseload``, ``_entity``); this package re-exports their
-public names once. ``tests/unit/test_exports.py`` guards the list.
+``JobContext`` and every Load, ``delta_run``, the SFTP delivery helpers, the
+result types the Loads hand out (read-only views generated from the spec) and
+the branches of the exception tree; the whole tree is in ``nuntiq_sdk.errors``.
+The core lives in private modules; ``tests/unit/test_exports.py`` guards this list.
+
+Importing the package stays cheap: a Load's module (with its generated endpoint
+functions) or paramiko is imported when its name is first used.
 """
 
-from nuntiq_sdk._baseload import BaseLoad, FailedRow, FullLoadSummary, SaveResult
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from nuntiq_sdk import errors
 from nuntiq_sdk._context import JobContext
-from nuntiq_sdk._entity import Entity, EntityList
 from nuntiq_sdk._exceptions import (
-    AmbiguousReferenceError,
     APIConnectionError,
     APIResponseError,
     APIStatusError,
-    APITimeoutError,
-    AttachmentNotFoundError,
-    AuthenticationError,
-    BadRequestError,
-    ClarificationCodeRequiredError,
     ConfigError,
-    ConflictError,
-    ContentTooLargeError,
-    CustomerDataTableNotFoundError,
-    DeleteFilterRequiredError,
-    DeltaRunActiveError,
-    DeltaRunFinishedError,
-    DeltaRunNotFoundError,
-    DeltaStateNotFoundError,
-    ExtReferenceRequiredError,
     FieldProblem,
-    FileChecksumMismatchError,
-    FileNotFoundOnServerError,
-    FileTooLargeError,
-    FullLoadEmptyError,
-    FullLoadNotFoundError,
-    FullLoadNotStagingError,
-    FullLoadObjectMismatchError,
-    IdempotencyKeyInUseError,
-    IdempotencyKeyReusedError,
-    ImportNotFoundError,
-    InternalServerError,
-    InvalidCodeError,
-    InvalidCursorError,
-    InvoiceNotFoundError,
-    InvoiceNotReadyError,
-    InvoiceStateError,
-    LeaseExpiredError,
-    LeaseMismatchError,
-    LifecycleTransitionError,
-    NoteRequiredError,
-    NotFoundError,
     NuntiqError,
-    OccurredAtOutOfRangeError,
-    PermissionDeniedError,
-    RateLimitError,
-    RequestValidationError,
-    SourceKeyConflictError,
-    TerminalStateError,
-    UnprocessableEntityError,
     ValidationError,
 )
-from nuntiq_sdk._http import build_api_client
-from nuntiq_sdk._logging import ConnectorLogger
-from nuntiq_sdk._transport import RetryTransport
+from nuntiq_sdk._generated.views import (
+    Address,
+    AttachmentRecord,
+    CustomerDataColumn,
+    CustomerDataTable,
+    DeactivateInactiveResult,
+    DeltaRun,
+    DeltaState,
+    IngestionFile,
+    InvoiceImport,
+    InvoiceLineRecord,
+    InvoiceRecord,
+    InvoiceStatusResponse,
+    Lease,
+    LifecycleMessage,
+    LifecycleMessageWriteResponse,
+    UserRecord,
+)
+
+if TYPE_CHECKING:
+    from nuntiq_sdk._baseload import (
+        BaseLoad,
+        FailedRow,
+        FullLoadSummary,
+        InvalidRow,
+        PlannedRow,
+        SavePlan,
+        SaveResult,
+    )
+    from nuntiq_sdk._entity import DynamicEntity, Entity, EntityList
+    from nuntiq_sdk._generated.entities import (
+        BankAccount,
+        Organization,
+        OrgIdentifier,
+        Payment,
+        PaymentLine,
+        PostalAddress,
+        PurchaseOrder,
+        PurchaseOrderLine,
+        Receipt,
+        ReceiptLine,
+        Supplier,
+        SupplierLocation,
+        User,
+    )
+    from nuntiq_sdk._http import build_api_client
+    from nuntiq_sdk._logging import ConnectorLogger
+    from nuntiq_sdk._transport import RetryTransport
+    from nuntiq_sdk.delta import DeltaRunHandle, delta_run, get_delta_state
+    from nuntiq_sdk.objects.customer_data_table import CustomerDataTableLoad
+    from nuntiq_sdk.objects.ingestion import IngestionLoad, InvoiceDraft, StagedFile
+    from nuntiq_sdk.objects.invoice import Attachment, Invoice, InvoiceLine, InvoiceLoad
+    from nuntiq_sdk.objects.lifecycle_message import LifecycleMessageDraft, LifecycleMessageLoad
+    from nuntiq_sdk.objects.organization import OrganizationLoad
+    from nuntiq_sdk.objects.payment import PaymentLoad
+    from nuntiq_sdk.objects.purchase_order import PurchaseOrderLineLoad, PurchaseOrderLoad
+    from nuntiq_sdk.objects.receipt import ReceiptLoad
+    from nuntiq_sdk.objects.supplier import SupplierLoad
+    from nuntiq_sdk.objects.user import UserLoad
+    from nuntiq_sdk.sftp import DeliveryJournal, SFTPConnection, SFTPSettings, connect_sftp, safe_remote_name
+
+# Imported on first use: name -> module.
+_LAZY = {
+    "Attachment": "nuntiq_sdk.objects.invoice",
+    "BankAccount": "nuntiq_sdk._generated.entities",
+    "BaseLoad": "nuntiq_sdk._baseload",
+    "ConnectorLogger": "nuntiq_sdk._logging",
+    "CustomerDataTableLoad": "nuntiq_sdk.objects.customer_data_table",
+    "DeliveryJournal": "nuntiq_sdk.sftp",
+    "DeltaRunHandle": "nuntiq_sdk.delta",
+    "DynamicEntity": "nuntiq_sdk._entity",
+    "Entity": "nuntiq_sdk._entity",
+    "EntityList": "nuntiq_sdk._entity",
+    "FailedRow": "nuntiq_sdk._baseload",
+    "FullLoadSummary": "nuntiq_sdk._baseload",
+    "IngestionLoad": "nuntiq_sdk.objects.ingestion",
+    "InvalidRow": "nuntiq_sdk._baseload",
+    "Invoice": "nuntiq_sdk.objects.invoice",
+    "InvoiceDraft": "nuntiq_sdk.objects.ingestion",
+    "InvoiceLine": "nuntiq_sdk.objects.invoice",
+    "InvoiceLoad": "nuntiq_sdk.objects.invoice",
+    "LifecycleMessageDraft": "nuntiq_sdk.objects.lifecycle_message",
+    "LifecycleMessageLoad": "nuntiq_sdk.objects.lifecycle_message",
+    "OrgIdentifier": "nuntiq_sdk._generated.entities",
+    "Organization": "nuntiq_sdk._generated.entities",
+    "OrganizationLoad": "nuntiq_sdk.objects.organization",
+    "Payment": "nuntiq_sdk._generated.entities",
+    "PaymentLine": "nuntiq_sdk._generated.entities",
+    "PaymentLoad": "nuntiq_sdk.objects.payment",
+    "PlannedRow": "nuntiq_sdk._baseload",
+    "PostalAddress": "nuntiq_sdk._generated.entities",
+    "PurchaseOrder": "nuntiq_sdk._generated.entities",
+    "PurchaseOrderLine": "nuntiq_sdk._generated.entities",
+    "PurchaseOrderLineLoad": "nuntiq_sdk.objects.purchase_order",
+    "PurchaseOrderLoad": "nuntiq_sdk.objects.purchase_order",
+    "Receipt": "nuntiq_sdk._generated.entities",
+    "ReceiptLine": "nuntiq_sdk._generated.entities",
+    "ReceiptLoad": "nuntiq_sdk.objects.receipt",
+    "RetryTransport": "nuntiq_sdk._transport",
+    "SFTPConnection": "nuntiq_sdk.sftp",
+    "SFTPSettings": "nuntiq_sdk.sftp",
+    "SavePlan": "nuntiq_sdk._baseload",
+    "SaveResult": "nuntiq_sdk._baseload",
+    "StagedFile": "nuntiq_sdk.objects.ingestion",
+    "Supplier": "nuntiq_sdk._generated.entities",
+    "SupplierLoad": "nuntiq_sdk.objects.supplier",
+    "SupplierLocation": "nuntiq_sdk._generated.entities",
+    "User": "nuntiq_sdk._generated.entities",
+    "UserLoad": "nuntiq_sdk.objects.user",
+    "build_api_client": "nuntiq_sdk._http",
+    "connect_sftp": "nuntiq_sdk.sftp",
+    "delta_run": "nuntiq_sdk.delta",
+    "get_delta_state": "nuntiq_sdk.delta",
+    "safe_remote_name": "nuntiq_sdk.sftp",
+}
 
 __all__ = [
     "APIConnectionError",
     "APIResponseError",
     "APIStatusError",
-    "APITimeoutError",
-    "AmbiguousReferenceError",
-    "AttachmentNotFoundError",
-    "AuthenticationError",
-    "BadRequestError",
+    "Address",
+    "Attachment",
+    "AttachmentRecord",
+    "BankAccount",
     "BaseLoad",
-    "ClarificationCodeRequiredError",
     "ConfigError",
-    "ConflictError",
     "ConnectorLogger",
-    "ContentTooLargeError",
-    "CustomerDataTableNotFoundError",
-    "DeleteFilterRequiredError",
-    "DeltaRunActiveError",
-    "DeltaRunFinishedError",
-    "DeltaRunNotFoundError",
-    "DeltaStateNotFoundError",
+    "CustomerDataColumn",
+    "CustomerDataTable",
+    "CustomerDataTableLoad",
+    "DeactivateInactiveResult",
+    "DeliveryJournal",
+    "DeltaRun",
+    "DeltaRunHandle",
+    "DeltaState",
+    "DynamicEntity",
     "Entity",
     "EntityList",
-    "ExtReferenceRequiredError",
     "FailedRow",
     "FieldProblem",
-    "FileChecksumMismatchError",
-    "FileNotFoundOnServerError",
-    "FileTooLargeError",
-    "FullLoadEmptyError",
-    "FullLoadNotFoundError",
-    "FullLoadNotStagingError",
-    "FullLoadObjectMismatchError",
     "FullLoadSummary",
-    "IdempotencyKeyInUseError",
-    "IdempotencyKeyReusedError",
-    "ImportNotFoundError",
-    "InternalServerError",
-    "InvalidCodeError",
-    "InvalidCursorError",
-    "InvoiceNotFoundError",
-    "InvoiceNotReadyError",
-    "InvoiceStateError",
+    "IngestionFile",
+    "IngestionLoad",
+    "InvalidRow",
+    "Invoice",
+    "InvoiceDraft",
+    "InvoiceImport",
+    "InvoiceLine",
+    "InvoiceLineRecord",
+    "InvoiceLoad",
+    "InvoiceRecord",
+    "InvoiceStatusResponse",
     "JobContext",
-    "LeaseExpiredError",
-    "LeaseMismatchError",
-    "LifecycleTransitionError",
-    "NotFoundError",
-    "NoteRequiredError",
+    "Lease",
+    "LifecycleMessage",
+    "LifecycleMessageDraft",
+    "LifecycleMessageLoad",
+    "LifecycleMessageWriteResponse",
     "NuntiqError",
-    "OccurredAtOutOfRangeError",
-    "PermissionDeniedError",
-    "RateLimitError",
-    "RequestValidationError",
+    "OrgIdentifier",
+    "Organization",
+    "OrganizationLoad",
+    "Payment",
+    "PaymentLine",
+    "PaymentLoad",
+    "PlannedRow",
+    "PostalAddress",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
+    "PurchaseOrderLineLoad",
+    "PurchaseOrderLoad",
+    "Receipt",
+    "ReceiptLine",
+    "ReceiptLoad",
     "RetryTransport",
+    "SFTPConnection",
+    "SFTPSettings",
+    "SavePlan",
     "SaveResult",
-    "SourceKeyConflictError",
-    "TerminalStateError",
-    "UnprocessableEntityError",
+    "StagedFile",
+    "Supplier",
+    "SupplierLoad",
+    "SupplierLocation",
+    "User",
+    "UserLoad",
+    "UserRecord",
     "ValidationError",
     "build_api_client",
+    "connect_sftp",
+    "delta_run",
+    "errors",
+    "get_delta_state",
+    "safe_remote_name",
 ]
+
+
+if not TYPE_CHECKING:  # hidden from type checkers, so a misspelt import is still an error there
+
+    def __getattr__(name: str) -> Any:
+        """A lazily exported name, imported from its module on first use.
+
+        The leaf exceptions still resolve here for code written before they moved
+        to ``nuntiq_sdk.errors``; they are not part of the package's export list.
+        """
+        module = _LAZY.get(name)
+        if module is not None:
+            value = getattr(importlib.import_module(module), name)
+        elif name in errors.__all__:
+            value = getattr(errors, name)
+        else:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        globals()[name] = value
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -18,7 +18,7 @@ import contextlib
 import contextvars
 import json
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
@@ -45,7 +45,7 @@ from nuntiq_sdk._exceptions import (
 from nuntiq_sdk._transport import RetryTransport
 from nuntiq_sdk._util import short_repr
 
-__all__ = ["Transport", "build_api_client", "call", "send", "send_raw"]
+__all__ = ["Transport", "build_api_client", "build_view", "call", "call_json", "call_view", "send", "send_raw"]
 
 # The network under the retries; other modules name it without importing httpx.
 Transport = httpx.BaseTransport
@@ -53,6 +53,7 @@ Transport = httpx.BaseTransport
 P = ParamSpec("P")
 T = TypeVar("T")
 R = TypeVar("R")
+V = TypeVar("V")
 
 _last_request: contextvars.ContextVar[httpx.Request | None] = contextvars.ContextVar(
     "nuntiq_last_request", default=None
@@ -187,6 +188,30 @@ def call(endpoint: Callable[P, Response[T | Problem]], *args: P.args, **kwargs: 
     if parsed is None:  # pragma: no cover - send never returns an unparsed response
         raise APIResponseError("response has no parsed body")
     return parsed
+
+
+def call_json(endpoint: Callable[P, Response[Any]], /, *args: P.args, **kwargs: P.kwargs) -> Any:
+    """``send(...)`` and return the response body's JSON, read once from its bytes."""
+    return json.loads(send(endpoint, *args, **kwargs).content)
+
+
+def build_view(view: Callable[[Mapping[str, Any]], V], data: Any, what: str | None = None) -> V:
+    """An SDK view (``SomeView.from_dict``) of response JSON; a body of another shape is an ``APIResponseError``."""
+    try:
+        return view(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        owner = getattr(view, "__self__", None)
+        name = what or (owner.__name__ if isinstance(owner, type) else getattr(view, "__name__", "view"))
+        raise APIResponseError(
+            f"the response is not a {name} ({type(exc).__name__}: {short_repr(str(exc), limit=80)})"
+        ) from exc
+
+
+def call_view(
+    view: Callable[[Mapping[str, Any]], V], endpoint: Callable[P, Response[Any]], /, *args: P.args, **kwargs: P.kwargs
+) -> V:
+    """``send(...)`` and return the response as an SDK view, e.g. ``call_view(Lease.from_dict, ...)``."""
+    return build_view(view, call_json(endpoint, *args, **kwargs))
 
 
 def _json_object(content: bytes) -> dict[str, Any] | None:

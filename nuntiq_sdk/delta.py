@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 from generated_client.api.delta import complete_delta_run, fail_delta_run, start_delta_run
 from generated_client.api.delta import get_delta_state as get_delta_state_endpoint
-from generated_client.models import DeltaRun, DeltaRunComplete, DeltaRunFail, DeltaRunStart, DeltaState
+from generated_client.models import DeltaRunComplete, DeltaRunFail, DeltaRunStart
 from nuntiq_sdk._exceptions import FieldProblem, NuntiqError, ValidationError
-from nuntiq_sdk._http import call
+from nuntiq_sdk._generated.views import DeltaRun, DeltaState
+from nuntiq_sdk._http import call, call_view
 from nuntiq_sdk._validation import RequestSchema
 
 if TYPE_CHECKING:
@@ -53,8 +54,7 @@ class DeltaRunHandle:
     @property
     def previous_cursor(self) -> str | None:
         """The cursor the last completed run stored; None on a stream's first run."""
-        cursor = self.run.previous_cursor
-        return cursor if isinstance(cursor, str) else None
+        return self.run.previous_cursor
 
     @property
     def cursor_type(self) -> str:
@@ -109,7 +109,7 @@ class delta_run:
         self._handle: DeltaRunHandle | None = None
 
     def __enter__(self) -> DeltaRunHandle:
-        run = call(start_delta_run.sync_detailed, client=self._context.api, body=self._start)
+        run = call_view(DeltaRun.from_dict, start_delta_run.sync_detailed, client=self._context.api, body=self._start)
         self._handle = DeltaRunHandle(run)
         self._context.logger.debug(
             f"Delta run {run.run_id} started; previous cursor {self._handle.previous_cursor!r}",
@@ -139,4 +139,6 @@ class delta_run:
 
 def get_delta_state(context: JobContext, connector_name: str, stream_name: str) -> DeltaState:
     """The stored cursor and latest run of a stream (404 NotFoundError if it never ran)."""
-    return call(get_delta_state_endpoint.sync_detailed, connector_name, stream_name, client=context.api)
+    return call_view(
+        DeltaState.from_dict, get_delta_state_endpoint.sync_detailed, connector_name, stream_name, client=context.api
+    )

@@ -46,6 +46,7 @@ import pytest
 
 from nuntiq_sdk._config import ENV_API_TOKEN, ENV_API_URL
 from nuntiq_sdk._context import JobContext
+from nuntiq_sdk._lib_alias import install as install_lib_alias
 
 if TYPE_CHECKING:
     from nuntiq_sandbox.sftp import EmbeddedSFTPServer
@@ -379,6 +380,7 @@ def _load_run(path: Path, serial: int) -> Callable[[JobContext], Any]:
     if spec is None or spec.loader is None:
         raise ImportError(f"{path} is not a Python module")
     module = importlib.util.module_from_spec(spec)
+    install_lib_alias()  # as `nuntiq run`: the product docs' `lib.*` imports
     spec.loader.exec_module(module)
     entry = getattr(module, "run", None)
     if not callable(entry):

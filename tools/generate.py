@@ -48,9 +48,11 @@ def format_python(path: Path) -> None:
 def generate_sdk_types(destination: Path) -> list[Path]:
     """Write the SDK's generated modules (``nuntiq_sdk/_generated/``) under ``destination``."""
     from tools import generate_entities
+    from tools.generate_views import generate_views
 
     spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
-    return [generate_entities.write(destination, spec, format_python)]
+    # Typed entities (what connectors build and change) and read-only views (what the API answers).
+    return [generate_entities.write(destination, spec, format_python), generate_views(destination)]
 
 
 def generate(destination: Path) -> Path:

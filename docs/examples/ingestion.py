@@ -30,7 +30,7 @@ draft.attach(b"PO 4500012345, delivery note 8812", file_name="delivery-note.txt"
 
 result = draft.submit()
 state = "idempotent" if result.idempotent else "created"
-print(f"submit: {result.invoice_token} {result.status.value} ({result.invoice_status}) {state}")
+print(f"submit: {result.invoice_token} {result.status} ({result.invoice_status}) {state}")
 
 status = load.get(source_key)
-print(f"get: {status.source_key[:15]}... {status.status.value} {status.invoice_status_name.value}")
+print(f"get: {status.source_key[:15]}... {status.status} {status.invoice_status_name}")

@@ -28,12 +28,12 @@ from generated_client.api.customer_data import (
     stage_customer_data_rows,
     upsert_customer_data_rows,
 )
-from generated_client.models import CustomerDataTable, FullLoadObject, FullLoadStart
-from generated_client.types import Unset
+from generated_client.models import FullLoadObject, FullLoadStart
 from nuntiq_sdk._baseload import BaseLoad, _JSONBody
 from nuntiq_sdk._entity import CellValue, DynamicEntity, EntityMeta
 from nuntiq_sdk._exceptions import FieldProblem, ValidationError
-from nuntiq_sdk._http import call
+from nuntiq_sdk._generated.views import CustomerDataTable
+from nuntiq_sdk._http import build_view, call_json
 from nuntiq_sdk._validation import check_parameter
 
 if TYPE_CHECKING:
@@ -55,8 +55,8 @@ def table_schema(table: CustomerDataTable) -> dict[str, Any]:
     keys = list(table.key_columns)
     properties: dict[str, Any] = {}
     for column in table.columns:
-        schema = dict(_COLUMN_TYPES[column.type_.value])
-        if isinstance(column.max_length, int) and column.type_.value == "string":
+        schema = dict(_COLUMN_TYPES[column.type])
+        if isinstance(column.max_length, int) and column.type == "string":
             schema["maxLength"] = column.max_length
         if column.name not in keys:
             schema["nullable"] = True
@@ -69,6 +69,10 @@ def table_schema(table: CustomerDataTable) -> dict[str, Any]:
         "required": keys,
         "properties": properties,
     }
+
+
+def _tables(page: Mapping[str, Any]) -> list[CustomerDataTable]:
+    return [CustomerDataTable.from_dict(item) for item in page["data"]]
 
 
 class CustomerDataTableLoad(BaseLoad[DynamicEntity]):
@@ -92,7 +96,7 @@ class CustomerDataTableLoad(BaseLoad[DynamicEntity]):
             raise ValidationError([problem])
         super().__init__(context, batch_size=batch_size)
         self.table_name = table_name
-        tables = call(list_customer_data_tables.sync_detailed, client=context.api).data
+        tables = build_view(_tables, call_json(list_customer_data_tables.sync_detailed, client=context.api))
         found = [t for t in tables if t.table_name == table_name]
         if not found:
             names = ", ".join(sorted(t.table_name for t in tables)) or "none"
@@ -107,8 +111,7 @@ class CustomerDataTableLoad(BaseLoad[DynamicEntity]):
 
     @property
     def description(self) -> str | None:
-        description = self.table.description
-        return None if isinstance(description, Unset) else description
+        return self.table.description
 
     @property
     def key_columns(self) -> tuple[str, ...]:

@@ -38,11 +38,12 @@ from generated_client.api.ingestion import (
     submit_invoice_import,
     upload_ingestion_file,
 )
-from generated_client.models import IngestionFile, InvoiceImport, InvoiceImportRequest
+from generated_client.models import InvoiceImportRequest
 from generated_client.types import UNSET, File
 from nuntiq_sdk._exceptions import FieldProblem, FileNotFoundOnServerError, ValidationError
 from nuntiq_sdk._generated.entities import InvoiceImportRequest as InvoiceImportFields
-from nuntiq_sdk._http import call
+from nuntiq_sdk._generated.views import IngestionFile, InvoiceImport
+from nuntiq_sdk._http import call_view
 from nuntiq_sdk._spec import customer_api_spec, resolve, spec_cache
 from nuntiq_sdk._validation import RequestSchema, check_parameter
 
@@ -320,7 +321,8 @@ class IngestionLoad:
                 }
             )
         body = {**{k: v for k, v in draft.to_dict().items() if k != "files"}, "files": refs}
-        return call(
+        return call_view(
+            InvoiceImport.from_dict,
             submit_invoice_import.sync_detailed,
             client=self.context.api,
             body=InvoiceImportRequest.from_dict(body),
@@ -332,7 +334,7 @@ class IngestionLoad:
         problem = check_parameter("getInvoiceImport", "source_key", source_key)
         if problem:
             raise ValidationError([problem])
-        return call(get_invoice_import.sync_detailed, source_key, client=self.context.api)
+        return call_view(InvoiceImport.from_dict, get_invoice_import.sync_detailed, source_key, client=self.context.api)
 
     def find_file(self, sha256: str) -> IngestionFile | None:
         """The tenant's stored file with this sha256, or None."""
@@ -340,7 +342,7 @@ class IngestionLoad:
         if problem:
             raise ValidationError([problem])
         try:
-            return call(get_ingestion_file.sync_detailed, sha256, client=self.context.api)
+            return call_view(IngestionFile.from_dict, get_ingestion_file.sync_detailed, sha256, client=self.context.api)
         except FileNotFoundOnServerError:
             return None
 
@@ -356,7 +358,8 @@ class IngestionLoad:
         if found is not None:
             return found
         with staged.open() as handle:
-            return call(
+            return call_view(
+                IngestionFile.from_dict,
                 upload_ingestion_file.sync_detailed,
                 client=self.context.api,
                 body=File(payload=handle, file_name=staged.file_name, mime_type=staged.content_type),

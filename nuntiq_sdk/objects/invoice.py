@@ -43,19 +43,22 @@ from generated_client.api.invoices import (
 )
 from generated_client.models import (
     AcknowledgeRequest,
-    Address,
     ClaimRequest,
     IntegrationResultRequest,
-    InvoiceStatusResponse,
-    Lease,
     LeaseExtendRequest,
     LeaseReleaseRequest,
 )
-from generated_client.models import Invoice as InvoiceModel
-from generated_client.models import InvoiceLine as InvoiceLineModel
 from generated_client.types import UNSET
 from nuntiq_sdk._exceptions import APIResponseError, FieldProblem, ValidationError
-from nuntiq_sdk._http import call
+from nuntiq_sdk._generated.views import (
+    Address,
+    AttachmentRecord,
+    InvoiceLineRecord,
+    InvoiceRecord,
+    InvoiceStatusResponse,
+    Lease,
+)
+from nuntiq_sdk._http import build_view, call, call_json, call_view
 from nuntiq_sdk._validation import RequestSchema, check_parameter
 
 if TYPE_CHECKING:
@@ -79,16 +82,11 @@ def _local_file_name(name: object) -> str:
 
 
 @attrs.frozen
-class Attachment:
-    """A file attached to an invoice; ``save()`` downloads it into the job's work_dir."""
+class Attachment(AttachmentRecord):
+    """A file attached to an invoice (the spec's fields); ``save()`` downloads it into the job's work_dir."""
 
-    attachment_id: str
-    file_name: str
-    content_type: str
-    size: int
-    sha256: str
-    _load: InvoiceLoad = attrs.field(repr=False, eq=False)
-    _invoice_token: str = attrs.field(repr=False)
+    _load: InvoiceLoad = attrs.field(kw_only=True, repr=False, eq=False)
+    _invoice_token: str = attrs.field(kw_only=True, repr=False)
 
     def read(self) -> bytes:
         """The attachment's bytes, checked against its size and sha256."""
@@ -119,29 +117,31 @@ class Attachment:
 
 
 @attrs.frozen
-class InvoiceLine:
-    line_number: int
-    fields: Mapping[str, Any]
+class InvoiceLine(InvoiceLineRecord):
+    """One invoice line (the spec's fields) with the template-field helper."""
 
     def get_field(self, key: str, default: Any = None) -> Any:
         return self.fields.get(key, default)
 
 
-class Invoice:
-    """One invoice as the API returns it, with template-field helpers.
+@attrs.frozen(repr=False)
+class Invoice(InvoiceRecord):
+    """One invoice as the API returns it: the spec's ``Invoice`` fields, typed, with template-field helpers.
 
-    Every attribute of the API's Invoice (``invoice_number``, ``supplier_code``,
-    ``ext_reference_1``, ...) is readable here; ``model`` is the typed
-    generated object.
+    ``lines`` and ``attachments`` are the SDK's ``InvoiceLine`` (``get_field``)
+    and ``Attachment`` (``read``, ``save``).
     """
 
-    __slots__ = ("_attachments", "_fields", "_lines", "model")
+    lines: tuple[InvoiceLine, ...] = attrs.field(kw_only=True)
+    attachments: tuple[Attachment, ...] = attrs.field(kw_only=True)
 
-    def __init__(self, model: InvoiceModel, load: InvoiceLoad) -> None:
-        self.model = model
-        self._fields: dict[str, Any] = dict(model.fields.additional_properties)
-        self._lines = [_line(line) for line in model.lines]
-        self._attachments = [
+    @classmethod
+    def _from_response(cls, data: Mapping[str, Any], load: InvoiceLoad) -> Invoice:
+        """The invoice of a ``getInvoice`` response, its attachments bound to ``load`` for download."""
+        record = InvoiceRecord.from_dict(data)
+        values = {field.name: getattr(record, field.name) for field in attrs.fields(InvoiceRecord)}
+        values["lines"] = tuple(InvoiceLine(line_number=line.line_number, fields=line.fields) for line in record.lines)
+        values["attachments"] = tuple(
             Attachment(
                 attachment_id=a.attachment_id,
                 file_name=a.file_name,
@@ -149,53 +149,28 @@ class Invoice:
                 size=a.size,
                 sha256=a.sha256,
                 load=load,
-                invoice_token=model.invoice_token,
+                invoice_token=record.invoice_token,
             )
-            for a in model.attachments
-        ]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.model, name)
-
-    @property
-    def invoice_token(self) -> str:
-        return self.model.invoice_token
-
-    @property
-    def status(self) -> int:
-        return self.model.status
-
-    @property
-    def fields(self) -> Mapping[str, Any]:
-        """Template fields keyed by the customer's template keys (``invoiceNumber``, ...)."""
-        return self._fields
-
-    @property
-    def lines(self) -> list[InvoiceLine]:
-        return self._lines
-
-    @property
-    def attachments(self) -> list[Attachment]:
-        return self._attachments
-
-    @property
-    def addresses(self) -> list[Address]:
-        return list(self.model.addresses)
+            for a in record.attachments
+        )
+        return cls(**values)
 
     def get_field(self, key: str, default: Any = None) -> Any:
-        return self._fields.get(key, default)
+        """A template field (``invoiceNumber``, ``grossAmount``, ...), or ``default``."""
+        return self.fields.get(key, default)
 
     def get_address(self, role: str) -> Address | None:
         """The first address with this role (``vendor``, ``buyer``, ``remit_to``, ...), or None."""
-        return next((a for a in self.model.addresses if a.role == role), None)
+        return next((a for a in self.addresses if a.role == role), None)
 
     def __repr__(self) -> str:
-        number = self.model.invoice_number
+        number = self.invoice_number
         return f"Invoice(invoice_token={self.invoice_token!r}, status={self.status}, invoice_number={number!r})"
 
 
-def _line(model: InvoiceLineModel) -> InvoiceLine:
-    return InvoiceLine(line_number=model.line_number, fields=dict(model.fields.additional_properties))
+def _leases(response: Mapping[str, Any]) -> list[Lease]:
+    """The leases of a ``ClaimResponse``."""
+    return [Lease.from_dict(item) for item in response["leases"]]
 
 
 class InvoiceLoad:
@@ -223,15 +198,16 @@ class InvoiceLoad:
         """Lease up to ``limit`` invoices in ``state``, oldest first; [] when none wait."""
         values = {"state": state, "limit": limit, "lease_ttl_seconds": lease_ttl_seconds}
         RequestSchema.of("ClaimRequest").check(values)
-        response = call(
+        response = call_json(
             claim_invoices.sync_detailed,
             client=self.context.api,
             body=ClaimRequest.from_dict(values),
             idempotency_key=idempotency_key or UNSET,
         )
-        for lease in response.leases:
+        leases = build_view(_leases, response, "ClaimResponse")
+        for lease in leases:
             self._lease_ids[lease.invoice_token] = lease.lease_id
-        return list(response.leases)
+        return leases
 
     def recover_pending_results(self, limit: int = 20, lease_ttl_seconds: int = 600) -> list[Lease]:
         """Lease invoices a crashed run left at 93 (acknowledged, no result) so they can be finished."""
@@ -239,12 +215,14 @@ class InvoiceLoad:
 
     def get_by_token(self, invoice_token: str) -> Invoice:
         self._check_token("getInvoice", invoice_token)
-        return Invoice(call(get_invoice.sync_detailed, invoice_token, client=self.context.api), self)
+        data = call_json(get_invoice.sync_detailed, invoice_token, client=self.context.api)
+        return build_view(lambda d: Invoice._from_response(d, self), data, "Invoice")
 
     def acknowledge(self, invoice_token: str, idempotency_key: str | None = None) -> InvoiceStatusResponse:
         """Take responsibility for a leased invoice (92 -> 93)."""
         self._check_token("acknowledgeInvoice", invoice_token)
-        return call(
+        return call_view(
+            InvoiceStatusResponse.from_dict,
             acknowledge_invoice.sync_detailed,
             invoice_token,
             client=self.context.api,
@@ -290,7 +268,8 @@ class InvoiceLoad:
         lease_id = self._lease_id(invoice_token)
         if isinstance(lease_id, str):
             values["lease_id"] = lease_id
-        response = call(
+        response = call_view(
+            InvoiceStatusResponse.from_dict,
             report_integration_result.sync_detailed,
             invoice_token,
             client=self.context.api,
@@ -308,7 +287,8 @@ class InvoiceLoad:
         lease_id = self._lease_id(invoice_token)
         if isinstance(lease_id, str):
             values["lease_id"] = lease_id
-        return call(
+        return call_view(
+            Lease.from_dict,
             extend_invoice_lease.sync_detailed,
             invoice_token,
             client=self.context.api,
@@ -318,7 +298,8 @@ class InvoiceLoad:
     def release(self, invoice_token: str) -> InvoiceStatusResponse:
         """Give a claimed invoice back untouched (92 -> 90/91), e.g. on shutdown."""
         self._check_token("releaseInvoiceLease", invoice_token)
-        response = call(
+        response = call_view(
+            InvoiceStatusResponse.from_dict,
             release_invoice_lease.sync_detailed,
             invoice_token,
             client=self.context.api,

@@ -32,17 +32,16 @@ from generated_client.api.lifecycle import (
     post_lifecycle_message_by_reference,
 )
 from generated_client.models import (
-    LifecycleMessage,
     LifecycleMessageByReference,
     LifecycleMessageCreate,
-    LifecycleMessageWriteResponse,
     ListInvoiceLifecycleMessagesTier,
     PollLifecycleMessagesTier,
 )
 from generated_client.types import UNSET, Unset
 from nuntiq_sdk._exceptions import FieldProblem, ValidationError
 from nuntiq_sdk._generated.entities import LifecycleMessageCreate as LifecycleMessageFields
-from nuntiq_sdk._http import call
+from nuntiq_sdk._generated.views import LifecycleMessage, LifecycleMessageWriteResponse
+from nuntiq_sdk._http import build_view, call_json, call_view
 from nuntiq_sdk._pagination import paginate
 from nuntiq_sdk._validation import RequestSchema, check_parameter
 from nuntiq_sdk.catalog import CATALOG, LIFECYCLE_CODES
@@ -117,7 +116,8 @@ class LifecycleMessageDraft(LifecycleMessageFields):
         """Post to the invoice with this token (preferred)."""
         token_problem = check_parameter("postLifecycleMessage", "invoice_token", invoice_token)
         body = self._body("LifecycleMessageCreate", problems=[token_problem])
-        return call(
+        return call_view(
+            LifecycleMessageWriteResponse.from_dict,
             post_lifecycle_message.sync_detailed,
             invoice_token,
             client=self._load.context.api,
@@ -142,7 +142,8 @@ class LifecycleMessageDraft(LifecycleMessageFields):
             supplier_location_code=supplier_location_code,
             erp_company_code=erp_company_code,
         )
-        return call(
+        return call_view(
+            LifecycleMessageWriteResponse.from_dict,
             post_lifecycle_message_by_reference.sync_detailed,
             client=self._load.context.api,
             body=LifecycleMessageByReference.from_dict(body),
@@ -195,14 +196,14 @@ class LifecycleMessageLoad:
         ]
         if any(problems):
             raise ValidationError([p for p in problems if p is not None])
-        page = call(
+        page = call_json(
             list_invoice_lifecycle_messages.sync_detailed,
             invoice_token,
             client=self.context.api,
             tier=UNSET if tier is None else ListInvoiceLifecycleMessagesTier(tier),
             include_internal_notes=include_internal_notes,
         )
-        return list(page.data)
+        return build_view(_messages, page, "LifecycleMessagePage")
 
     def poll_since(
         self,
@@ -249,7 +250,7 @@ class LifecycleMessageLoad:
         self, since: str, filters: Mapping[str, str], tier: int | None, internal: bool, page_size: int
     ) -> Iterator[LifecycleMessage]:
         def fetch(cursor: str | Unset) -> tuple[list[LifecycleMessage], object]:
-            page = call(
+            page = call_json(
                 poll_lifecycle_messages.sync_detailed,
                 client=self.context.api,
                 since=since,
@@ -263,6 +264,11 @@ class LifecycleMessageLoad:
                 limit=page_size,
                 cursor=cursor,
             )
-            return page.data, page.next_cursor
+            return build_view(_messages, page, "LifecycleMessagePage"), page.get("next_cursor")
 
         return paginate(fetch)
+
+
+def _messages(page: Mapping[str, Any]) -> list[LifecycleMessage]:
+    """The messages of a ``LifecycleMessagePage``."""
+    return [LifecycleMessage.from_dict(item) for item in page["data"]]

@@ -24,7 +24,7 @@ from generated_client.api.organizations import (
 from nuntiq_sdk._baseload import BaseLoad
 from nuntiq_sdk._generated.entities import Organization, OrganizationValues
 
-__all__ = ["OrganizationLoad"]
+__all__ = ["Organization", "OrganizationLoad", "OrganizationValues"]
 
 
 class OrganizationLoad(BaseLoad[Organization]):

@@ -21,7 +21,7 @@ from generated_client.api.payments import delete_payments, list_payments, stage_
 from nuntiq_sdk._baseload import BaseLoad
 from nuntiq_sdk._generated.entities import Payment, PaymentValues
 
-__all__ = ["PaymentLoad"]
+__all__ = ["Payment", "PaymentLoad", "PaymentValues"]
 
 
 class PaymentLoad(BaseLoad[Payment]):

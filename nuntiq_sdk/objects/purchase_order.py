@@ -35,7 +35,14 @@ from nuntiq_sdk._generated.entities import (
     PurchaseOrderValues,
 )
 
-__all__ = ["PurchaseOrderLineLoad", "PurchaseOrderLoad"]
+__all__ = [
+    "PurchaseOrder",
+    "PurchaseOrderLine",
+    "PurchaseOrderLineLoad",
+    "PurchaseOrderLineValues",
+    "PurchaseOrderLoad",
+    "PurchaseOrderValues",
+]
 
 
 class PurchaseOrderLoad(BaseLoad[PurchaseOrder]):

@@ -20,7 +20,7 @@ from generated_client.api.receipts import delete_receipts, list_receipts, stage_
 from nuntiq_sdk._baseload import BaseLoad
 from nuntiq_sdk._generated.entities import Receipt, ReceiptValues
 
-__all__ = ["ReceiptLoad"]
+__all__ = ["Receipt", "ReceiptLoad", "ReceiptValues"]
 
 
 class ReceiptLoad(BaseLoad[Receipt]):

@@ -21,7 +21,7 @@ from generated_client.api.suppliers import delete_suppliers, list_suppliers, sta
 from nuntiq_sdk._baseload import BaseLoad
 from nuntiq_sdk._generated.entities import Supplier, SupplierValues
 
-__all__ = ["SupplierLoad"]
+__all__ = ["Supplier", "SupplierLoad", "SupplierValues"]
 
 
 class SupplierLoad(BaseLoad[Supplier]):

@@ -23,13 +23,14 @@ from generated_client.api.users import (
     stage_user_rows,
     upsert_users,
 )
-from generated_client.models import DeactivateInactiveRequest, DeactivateInactiveResult
+from generated_client.models import DeactivateInactiveRequest
 from nuntiq_sdk._baseload import BaseLoad
 from nuntiq_sdk._generated.entities import User, UserValues
-from nuntiq_sdk._http import call
+from nuntiq_sdk._generated.views import DeactivateInactiveResult
+from nuntiq_sdk._http import call_view
 from nuntiq_sdk._validation import RequestSchema
 
-__all__ = ["DeactivateInactiveResult", "UserLoad"]
+__all__ = ["DeactivateInactiveResult", "User", "UserLoad", "UserValues"]
 
 
 class UserLoad(BaseLoad[User]):
@@ -58,7 +59,8 @@ class UserLoad(BaseLoad[User]):
         if kind is not None:
             body["kind"] = kind
         RequestSchema.of("DeactivateInactiveRequest").check(body)
-        return call(
+        return call_view(
+            DeactivateInactiveResult.from_dict,
             deactivate_inactive_users.sync_detailed,
             client=self.context.api,
             body=DeactivateInactiveRequest.from_dict(body),

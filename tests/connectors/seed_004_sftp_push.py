@@ -1,6 +1,6 @@
 """Push pending invoices to Acme ERP as CSV via SFTP."""
-# The product docs' connector (seed 004) exactly as published, with `lib.`
-# imports replaced by `nuntiq_sdk.`; a test runs it through `nuntiq run`.
+# The product docs' connector (seed 004) exactly as published, `lib.` imports
+# included (`nuntiq run` provides them); a test runs it through `nuntiq run`.
 # ruff: noqa
 import csv
 import io
@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 
 import paramiko
 
-from nuntiq_sdk.delta import delta_run
-from nuntiq_sdk.objects.invoice import InvoiceLoad
+from lib.delta import delta_run
+from lib.objects.invoice import InvoiceLoad
 
 STREAM_NAME = 'pushed_invoices'
 

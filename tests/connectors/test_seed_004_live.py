@@ -1,4 +1,4 @@
-"""The product docs' connector (seed 004), unchanged but for its imports, runs through `nuntiq run`."""
+"""The product docs' connector (seed 004), unchanged, `lib.` imports included, runs through `nuntiq run`."""
 
 from __future__ import annotations
 

@@ -34,14 +34,14 @@ def test_the_cursor_advances_only_when_a_run_completes(world: World) -> None:
     state = get_delta_state(context, "acme_erp_push", "pushed_invoices")
     assert state.cursor == "2026-11-15T12:00:00Z"
     assert state.last_run is not None
-    assert (state.last_run.status.value, state.last_run.error_message) == ("failed", "RuntimeError: ERP down")
+    assert (state.last_run.status, state.last_run.error_message) == ("failed", "RuntimeError: ERP down")
 
     with delta_run(context, "acme_erp_push", "pushed_invoices") as unchanged:
         assert unchanged.previous_cursor == "2026-11-15T12:00:00Z"
     state = get_delta_state(context, "acme_erp_push", "pushed_invoices")
     assert state.cursor == "2026-11-15T12:00:00Z"
     assert state.last_run is not None
-    assert state.last_run.status.value == "completed"
+    assert state.last_run.status == "completed"
 
 
 def test_one_active_run_per_stream(world: World) -> None:
@@ -105,4 +105,4 @@ def test_a_run_that_outlived_its_ttl_cannot_complete(world: World) -> None:
     state = get_delta_state(context, "acme_erp_push", "pushed_invoices")
     assert state.cursor is None  # the late completion stored nothing
     assert state.last_run is not None
-    assert state.last_run.status.value == "abandoned"
+    assert state.last_run.status == "abandoned"

@@ -38,10 +38,10 @@ def test_an_imported_invoice_is_claimed_and_its_files_download_with_the_same_byt
 
     result = _draft(load, pdf).submit()
 
-    assert (result.status.value, result.invoice_status, result.idempotent) == ("intake", 10, False)
+    assert (result.status, result.invoice_status, result.idempotent) == ("intake", 10, False)
     assert invoices.claim() == []
     live.admin.advance_clock(301)
-    assert load.get(result.source_key).status.value == "ready"
+    assert load.get(result.source_key).status == "ready"
     [lease] = invoices.claim()
     assert lease.invoice_token == result.invoice_token
     invoice = invoices.get_by_token(lease.invoice_token)

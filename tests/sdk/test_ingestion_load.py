@@ -41,7 +41,7 @@ def test_submit_creates_an_invoice_the_push_side_claims(world: World) -> None:
 
     result = draft_for(load).submit()
 
-    assert (result.status.value, result.invoice_status, result.idempotent) == ("ready", 90, False)
+    assert (result.status, result.invoice_status, result.idempotent) == ("ready", 90, False)
     assert result.source_key == "sha256:" + hashlib.sha256(PDF).hexdigest()
     invoices = InvoiceLoad(context)
     [lease] = invoices.claim()
@@ -82,11 +82,11 @@ def test_intake_progresses_on_the_sandbox_clock(world: World) -> None:
 
     result = draft_for(load).submit()
 
-    assert (result.status.value, result.invoice_status_name.value) == ("intake", "Intake")
+    assert (result.status, result.invoice_status_name) == ("intake", "Intake")
     assert InvoiceLoad(context).claim() == []
     world.admin.advance_clock(601)
     status = load.get(result.source_key)
-    assert (status.status.value, status.invoice_status) == ("ready", 90)
+    assert (status.status, status.invoice_status) == ("ready", 90)
     assert [lease.invoice_token for lease in InvoiceLoad(context).claim()] == [result.invoice_token]
 
 

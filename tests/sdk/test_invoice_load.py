@@ -64,7 +64,7 @@ def test_claim_read_acknowledge_and_report(world: World) -> None:
     assert attachment.sha256 == hashlib.sha256(PDF).hexdigest()
 
     acknowledged = load.acknowledge(older["invoice_token"])
-    assert (acknowledged.status, acknowledged.status_name.value) == (93, "PendingResult")
+    assert (acknowledged.status, acknowledged.status_name) == (93, "PendingResult")
     result = load.integration_result(older["invoice_token"], success=True, external_id_1="/inbound/INV-1001.csv")
     assert (result.status, result.idempotent) == (100, False)
     again = load.integration_result(older["invoice_token"], success=True, external_id_1="/inbound/INV-1001.csv")

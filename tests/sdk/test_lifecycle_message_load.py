@@ -57,7 +57,7 @@ def test_post_to_records_the_message_and_replays_by_idempotency_key(world: World
     assert (first.idempotent, replay.idempotent) == (False, True)
     assert replay.message.id == first.message.id
     message = first.message
-    assert (message.code, message.source.value, message.actor_type.value) == ("ACCEPTED", "EXTERNAL_API", "API_CLIENT")
+    assert (message.code, message.source, message.actor_type) == ("ACCEPTED", "EXTERNAL_API", "API_CLIENT")
     assert message.actor_display_name == "Test Connector"
     assert message.reference_value == "ERP-INV-12345"
     assert message.occurred_at.startswith("2026-11-15T12:00:00")
@@ -186,7 +186,7 @@ def test_timeline_filters_by_tier_and_gates_internal_notes(world: World) -> None
 
     timeline = load.get_for_invoice(token)
     assert [m.code for m in timeline] == ["RECEIVED", "VALIDATED", "ACCEPTED", "PAID"]
-    assert timeline[0].source.value == "NUNTIQ"
+    assert timeline[0].source == "NUNTIQ"
     assert {m.invoice_id for m in timeline} == {token}
     assert [m.code for m in load.get_for_invoice(token, tier=2)] == ["ACCEPTED"]
     assert [m.code for m in load.get_for_invoice(token, tier=3)] == ["PAID"]

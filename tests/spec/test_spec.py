@@ -10,7 +10,7 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
-from tools.generate import CONFIG, ROOT, SPEC, generate, generate_sdk_types
+from tools.generate import CONFIG, ROOT, SPEC, generate
 
 SPECS = sorted((ROOT / "openapi").glob("*.yaml"))
 
@@ -24,8 +24,16 @@ def _tree(root: Path) -> set[str]:
     return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
 
 
-def test_regenerating_the_client_changes_nothing(tmp_path: Path) -> None:
-    fresh = generate(tmp_path)
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One fresh ``nox -s generate`` into a temporary folder: the client and the SDK's generated views."""
+    root = tmp_path_factory.mktemp("generated")
+    generate(root)
+    return root
+
+
+def test_regenerating_the_client_changes_nothing(generated: Path) -> None:
+    fresh = generated / "generated_client"
     committed = ROOT / "generated_client"
     assert _tree(fresh) == _tree(committed), "files added or removed: run `nox -s generate`"
     differing = [
@@ -34,16 +42,18 @@ def test_regenerating_the_client_changes_nothing(tmp_path: Path) -> None:
     assert not differing, f"generated_client/ is stale or hand-edited: {differing}; run `nox -s generate`"
 
 
-def test_regenerating_the_sdk_types_changes_nothing(tmp_path: Path) -> None:
-    """``nuntiq_sdk/_generated/`` is exactly what the generator writes from the spec (besides its ``__init__``)."""
-    written = {p.relative_to(tmp_path) for p in generate_sdk_types(tmp_path)}
+def test_regenerating_the_sdk_types_changes_nothing(generated: Path) -> None:
+    """``nuntiq_sdk/_generated/`` (entities and views) is exactly what the generator writes from the spec."""
+    fresh_dir = generated / "nuntiq_sdk" / "_generated"
     committed_dir = ROOT / "nuntiq_sdk" / "_generated"
-    committed = {p.relative_to(ROOT) for p in committed_dir.glob("*.py") if p.name != "__init__.py"}
+    written = {p.name for p in fresh_dir.glob("*.py") if p.name != "__init__.py"}
+    committed = {p.name for p in committed_dir.glob("*.py") if p.name != "__init__.py"}
+    assert written == {"entities.py", "views.py"}
     assert written == committed, "files added or removed: run `nox -s generate`"
-    stale = [str(name) for name in sorted(written) if (tmp_path / name).read_text() != (ROOT / name).read_text()]
+    stale = [name for name in sorted(written) if (fresh_dir / name).read_text() != (committed_dir / name).read_text()]
     assert not stale, f"stale or hand-edited: {stale}; run `nox -s generate`"
     for name in written:
-        assert (ROOT / name).read_text().startswith("# Generated from openapi/customer-api.yaml"), name
+        assert (committed_dir / name).read_text().startswith("# Generated from openapi/customer-api.yaml"), name
 
 
 def test_generation_pins_the_spec_hash() -> None:
