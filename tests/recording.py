@@ -66,10 +66,14 @@ VCR_CONFIG: dict[str, Any] = {
     "match_on": ["method", "path", "query", "body", "idempotency_key"],
     # A recorded interaction answers one request only: a repeated call must have been recorded twice.
     "allow_playback_repeats": False,
-    # Re-recording keeps only what the test requested now (vcrpy would keep unmatched old interactions).
-    "drop_unused_requests": True,
     "decode_compressed_response": True,
 }
+
+
+def vcr_config(record_mode: str) -> dict[str, Any]:
+    """``VCR_CONFIG`` for a run: a re-record keeps only what the test requested now (vcrpy would keep old
+    interactions nothing matched); a replay never rewrites its cassette (vcrpy would drop unplayed ones)."""
+    return {**VCR_CONFIG, "drop_unused_requests": record_mode == "all"}
 
 
 def _idempotency_key(request: Any) -> str | None:
