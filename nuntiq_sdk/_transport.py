@@ -50,7 +50,7 @@ from nuntiq_sdk._config import (
 )
 from nuntiq_sdk._util import parse_retry_after
 
-__all__ = ["RetryTransport"]
+__all__ = ["RetryTransport", "new_idempotency_key"]
 
 logger = logging.getLogger(HTTP_LOGGER_NAME)
 
@@ -63,6 +63,11 @@ _RETRYABLE_ERRORS: tuple[type[httpx.TransportError], ...] = (
     httpx.RemoteProtocolError,
     httpx.ProxyError,
 )
+
+
+def new_idempotency_key() -> str:
+    """A fresh key for a POST that has none; looked up per request so cassette recordings can make keys repeatable."""
+    return uuid.uuid4().hex
 
 
 class RetryTransport(httpx.BaseTransport):
@@ -105,7 +110,7 @@ class RetryTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if request.method == "POST" and IDEMPOTENCY_KEY_HEADER not in request.headers:
-            request.headers[IDEMPOTENCY_KEY_HEADER] = uuid.uuid4().hex
+            request.headers[IDEMPOTENCY_KEY_HEADER] = new_idempotency_key()
         rewind = _seekable_body(request) if self.max_retries else None
         if self.max_retries and rewind is None:
             request.read()  # buffer a streamed body so that it can be sent again

@@ -18,14 +18,15 @@ import pytest
 from nuntiq_sandbox.testing import ApiToken, SandboxAdmin, SandboxServer, Tenant
 from nuntiq_sdk import JobContext
 from nuntiq_sdk.testing import SFTPDropFolder, invoice_spec  # the harness's realistic invoice, re-exported
-from tests.recording import CASSETTES, REPLAY_BASE_URL, VCR_CONFIG
+from tests.recording import CASSETTES, REPLAY_BASE_URL
+from tests.recording import vcr_config as vcr_config_for
 
 PINNED_NOW = "2026-11-15T12:00:00Z"
 
 
 @pytest.fixture
-def vcr_config() -> dict[str, Any]:
-    return VCR_CONFIG
+def vcr_config(record_mode: str) -> dict[str, Any]:
+    return vcr_config_for(record_mode)
 
 
 @pytest.fixture(scope="module")
