@@ -48,7 +48,7 @@ def test_a_run_that_failed_with_the_sftp_server_down_is_rerun_at_once(
     state = get_delta_state(nuntiq_context, CONFIG["connector_name"], pull_connector.STREAM_NAME)
     assert state.cursor is None
     assert state.last_run is not None
-    assert state.last_run.status.value == "failed"
+    assert state.last_run.status == "failed"
     reason = f"SFTPDeliveryError: cannot reach SFTP server 127.0.0.1:{closed_port}"
     assert state.last_run.error_message.startswith(reason)
     assert nuntiq_seed.supplier_codes() == []
@@ -59,6 +59,6 @@ def test_a_run_that_failed_with_the_sftp_server_down_is_rerun_at_once(
     assert nuntiq_seed.supplier_codes() == ["SUP-1", "SUP-2"]
     state = get_delta_state(nuntiq_context, CONFIG["connector_name"], pull_connector.STREAM_NAME)
     assert state.last_run is not None
-    assert state.last_run.status.value == "completed"
+    assert state.last_run.status == "completed"
     assert state.cursor is not None
     assert "suppliers_1.csv" in state.cursor

@@ -81,7 +81,7 @@ def test_a_raising_block_sends_one_redacted_fail_keeps_the_cursor_and_re_raises(
     state = get_delta_state(context, CONNECTOR, STREAM)
     assert state.cursor == FIRST_CURSOR
     assert state.last_run is not None
-    assert (state.last_run.run_id, state.last_run.status.value) == (run.run_id, "failed")
+    assert (state.last_run.run_id, state.last_run.status) == (run.run_id, "failed")
     assert state.last_run.error_message == "RuntimeError: ERP login refused for api token *** at 12:05"
 
     with delta_run(context, CONNECTOR, STREAM) as rerun:  # at once: the failed run holds nothing open
@@ -90,7 +90,7 @@ def test_a_raising_block_sends_one_redacted_fail_keeps_the_cursor_and_re_raises(
     state = get_delta_state(context, CONNECTOR, STREAM)
     assert state.cursor == "2026-11-15T13:00:00Z"
     assert state.last_run is not None
-    assert (state.last_run.run_id, state.last_run.status.value) == (rerun.run_id, "completed")
+    assert (state.last_run.run_id, state.last_run.status) == (rerun.run_id, "completed")
 
 
 def test_a_fail_the_server_cannot_take_still_re_raises_the_blocks_error(live: World) -> None:
