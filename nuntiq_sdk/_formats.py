@@ -99,6 +99,8 @@ def _iban(value: str) -> str | None:
         bban = bban.translate(_IBAN_DIGITS)
     if int(bban + _LETTER_PAIRS[value[:2]] + value[2:4]) % 97 != 1:
         return "fails the IBAN checksum (ISO 13616 mod 97)"
+    if value[2:4] in ("00", "01"):  # the mod-97 aliases of 97 and 98: ISO 13616 check digits run 02-98
+        return "has check digits 00 or 01; ISO 13616 check digits run from 02 to 98"
     return None
 
 

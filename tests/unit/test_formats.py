@@ -155,11 +155,6 @@ def test_malformed_values_are_refused_by_shape(iban: str) -> None:
     assert check_format("iban", iban) == SHAPE_MESSAGE
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ISO 13616 check digits run 02-98; 00 and 01 are the mod-97 aliases of 97 and 98 and pass the bare "
-    "checksum. Remove this mark when _formats refuses them.",
-)
 def test_check_digits_00_and_01_are_refused() -> None:
     bban = next(b for b in (f"3704004405{n:08d}" for n in range(10**5)) if with_check_digits("DE", b)[2:4] == "98")
     assert check_format("iban", "DE98" + bban) is None
