@@ -20,6 +20,7 @@ from .customer_data_table_list import CustomerDataTableList
 from .deactivate_inactive_request import DeactivateInactiveRequest
 from .deactivate_inactive_result import DeactivateInactiveResult
 from .delete_result import DeleteResult
+from .delta_cursor_outcome import DeltaCursorOutcome
 from .delta_run import DeltaRun
 from .delta_run_complete import DeltaRunComplete
 from .delta_run_complete_metadata import DeltaRunCompleteMetadata
@@ -132,6 +133,7 @@ __all__ = (
     "DeactivateInactiveRequest",
     "DeactivateInactiveResult",
     "DeleteResult",
+    "DeltaCursorOutcome",
     "DeltaRun",
     "DeltaRunComplete",
     "DeltaRunCompleteMetadata",
