@@ -103,6 +103,7 @@ CREATE TABLE IF NOT EXISTS delta_streams (
     cursor TEXT,
     cursor_type TEXT NOT NULL,
     updated_at TEXT,
+    version INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (tenant_id, connector_name, stream_name)
 );
 CREATE TABLE IF NOT EXISTS delta_runs (
@@ -119,7 +120,12 @@ CREATE TABLE IF NOT EXISTS delta_runs (
     error_message TEXT,
     started_at TEXT NOT NULL,
     expires_at TEXT NOT NULL,
-    finished_at TEXT
+    finished_at TEXT,
+    exclusive INTEGER NOT NULL DEFAULT 0,
+    ttl_seconds INTEGER NOT NULL DEFAULT 60,
+    stream_version INTEGER NOT NULL DEFAULT 0,
+    cursor_outcome TEXT,
+    stream_cursor TEXT
 );
 CREATE INDEX IF NOT EXISTS delta_runs_by_stream ON delta_runs (tenant_id, connector_name, stream_name, status);
 CREATE TABLE IF NOT EXISTS master_rows (
