@@ -157,11 +157,14 @@ def test_the_cursor_only_moves_forward_by_its_type(api: Api) -> None:
 
 
 @pytest.mark.parametrize(
-    ("cursor_type", "cursor"), [("timestamp_utc", "yesterday"), ("timestamp_utc", "2026-05-17T08:00:00"), ("integer", "4.2")]
+    ("cursor_type", "cursor"),
+    [("timestamp_utc", "yesterday"), ("timestamp_utc", "2026-05-17T08:00:00"), ("integer", "4.2")],
 )
 def test_a_cursor_that_does_not_fit_its_type_is_refused(api: Api, cursor_type: str, cursor: str) -> None:
     run = start(api, f"bad_{cursor_type}", cursor_type=cursor_type)
-    body = problem(api.post(f"/delta-runs/{run['run_id']}/complete", json={"new_cursor": cursor}), 400, "VALIDATION_ERROR")
+    body = problem(
+        api.post(f"/delta-runs/{run['run_id']}/complete", json={"new_cursor": cursor}), 400, "VALIDATION_ERROR"
+    )
     assert body["errors"][0]["field"] == "new_cursor"
     assert repr(cursor) in body["errors"][0]["message"]
     assert api.get(f"/delta-runs/{run['run_id']}").json()["status"] == "running"
@@ -188,7 +191,11 @@ def test_an_expired_run_is_abandoned(api: Api) -> None:
     fresh = start(api)
     assert fresh["run_id"] != stale["run_id"]
     state = api.get("/delta-state/acme_erp_push/invoices").json()
-    assert (state["cursor"], state["active_run_id"], state["active_run_ids"]) == (None, fresh["run_id"], [fresh["run_id"]])
+    assert (state["cursor"], state["active_run_id"], state["active_run_ids"]) == (
+        None,
+        fresh["run_id"],
+        [fresh["run_id"]],
+    )
 
 
 def test_an_expired_run_is_abandoned_on_the_next_start(api: Api) -> None:
