@@ -34,7 +34,6 @@ _ABANDON_SQL = (
     "UPDATE delta_runs SET status = 'abandoned', finished_at = ? WHERE status = 'running' AND expires_at <= ?"
     " AND tenant_id = ?"
 )
-_STREAM = " AND connector_name = ? AND stream_name = ?"
 
 
 def run_json(row: sqlite3.Row, *, idempotent: bool | None = False) -> dict[str, Any]:
@@ -103,7 +102,9 @@ class DeltaHandlers:
         self.store = store
 
     def _abandon_stream(self, conn: sqlite3.Connection, tenant_id: str, connector: str, stream: str, now: str) -> None:
-        conn.execute(_ABANDON_SQL + _STREAM, (now, now, tenant_id, connector, stream))
+        conn.execute(
+            _ABANDON_SQL + " AND connector_name = ? AND stream_name = ?", (now, now, tenant_id, connector, stream)
+        )
 
     def _load_run(self, conn: sqlite3.Connection, tenant_id: str, run_id: str, now: str) -> sqlite3.Row:
         conn.execute(_ABANDON_SQL + " AND run_id = ?", (now, now, tenant_id, run_id))
@@ -118,8 +119,8 @@ class DeltaHandlers:
     def _live_runs(conn: sqlite3.Connection, tenant_id: str, connector: str, stream: str) -> list[sqlite3.Row]:
         """Runs holding a live lease (call after ``_abandon_stream``), oldest first."""
         return conn.execute(
-            "SELECT run_id, exclusive, expires_at FROM delta_runs WHERE tenant_id = ?" + _STREAM
-            + " AND status = 'running' ORDER BY started_at, rowid",
+            "SELECT run_id, exclusive, expires_at FROM delta_runs WHERE tenant_id = ? AND connector_name = ?"
+            " AND stream_name = ? AND status = 'running' ORDER BY started_at, rowid",
             (tenant_id, connector, stream),
         ).fetchall()  # fmt: skip
 
@@ -178,7 +179,8 @@ class DeltaHandlers:
                 (caller.tenant_id, connector, stream, cursor_type),
             )
             state = conn.execute(
-                "SELECT cursor, version FROM delta_streams WHERE tenant_id = ?" + _STREAM,
+                "SELECT cursor, version FROM delta_streams WHERE tenant_id = ?"
+                " AND connector_name = ? AND stream_name = ?",
                 (caller.tenant_id, connector, stream),
             ).fetchone()
             run_id = new_id("run_")
@@ -232,14 +234,16 @@ class DeltaHandlers:
             row = self._load_run(conn, caller.tenant_id, run_id, now)
             self._require_running(conn, row, "complete", now)
             key = (caller.tenant_id, row["connector_name"], row["stream_name"])
-            stream = conn.execute("SELECT * FROM delta_streams WHERE tenant_id = ?" + _STREAM, key).fetchone()
+            stream = conn.execute(
+                "SELECT * FROM delta_streams WHERE tenant_id = ? AND connector_name = ? AND stream_name = ?", key
+            ).fetchone()
             if new_cursor is None:
                 outcome = "not_given"
             elif _moves_forward(row, stream, new_cursor):
                 outcome = "advanced"
                 conn.execute(
                     "UPDATE delta_streams SET cursor = ?, version = version + 1, updated_at = ?"
-                    " WHERE tenant_id = ?" + _STREAM,
+                    " WHERE tenant_id = ? AND connector_name = ? AND stream_name = ?",
                     (new_cursor, now, *key),
                 )
             else:
@@ -280,11 +284,14 @@ class DeltaHandlers:
         key = (caller.tenant_id, connector_name, stream_name)
         with self.store.transaction() as conn:
             self._abandon_stream(conn, *key, db_time(self.store.now()))
-            state = conn.execute("SELECT * FROM delta_streams WHERE tenant_id = ?" + _STREAM, key).fetchone()
+            state = conn.execute(
+                "SELECT * FROM delta_streams WHERE tenant_id = ? AND connector_name = ? AND stream_name = ?", key
+            ).fetchone()
             if state is None:
                 raise not_found("DELTA_STATE_NOT_FOUND", f"State of {connector_name}/{stream_name}")
             last = conn.execute(
-                "SELECT * FROM delta_runs WHERE tenant_id = ?" + _STREAM + " ORDER BY started_at DESC, rowid DESC LIMIT 1",
+                "SELECT * FROM delta_runs WHERE tenant_id = ? AND connector_name = ? AND stream_name = ?"
+                " ORDER BY started_at DESC, rowid DESC LIMIT 1",
                 key,
             ).fetchone()
             live = [r["run_id"] for r in self._live_runs(conn, *key)]

@@ -50,10 +50,12 @@ def test_the_cursor_advances_only_when_a_run_completes(world: World) -> None:
 def test_workers_of_one_stream_run_together_unless_exclusive(world: World) -> None:
     _, token = world.tenant()
     context = world.context(token)
-    with delta_run(context, "acme_erp_push", "pushed_invoices") as outer:
-        with delta_run(context, "acme_erp_push", "pushed_invoices") as inner:
-            assert inner.run_id != outer.run_id
-            assert not inner.exclusive
+    with (
+        delta_run(context, "acme_erp_push", "pushed_invoices") as outer,
+        delta_run(context, "acme_erp_push", "pushed_invoices") as inner,
+    ):
+        assert inner.run_id != outer.run_id
+        assert not inner.exclusive
     with delta_run(context, "sftp_pull", "files", exclusive=True) as holder:
         assert holder.exclusive
         with pytest.raises(DeltaRunActiveError) as caught, delta_run(context, "sftp_pull", "files"):
