@@ -183,6 +183,9 @@ class _Heartbeat:
                 return
             except NuntiqError as exc:  # a blip: the next beat comes well before the lease lapses
                 self._context.logger.warn(f"Heartbeat of delta run {handle.run_id} failed: {exc}", step="delta")
+            except Exception as exc:  # e.g. the context was closed under a run never exited: stop beating
+                self._context.logger.debug(f"Heartbeat of delta run {handle.run_id} stopped: {exc!r}", step="delta")
+                return
 
     def stop(self) -> None:
         self._stop.set()

@@ -521,5 +521,9 @@ class LeaseKeeper:
                     step="lease",
                     detail={"invoice_token": token},
                 )
-            except NuntiqError as exc:
+            except NuntiqError as exc:  # a blip: the next beat comes well before the lease lapses
                 self._load.context.logger.warn(f"Could not extend the lease on {token}: {exc}", step="lease")
+            except Exception as exc:  # e.g. the context was closed under a keeper never exited: stop
+                self._load.context.logger.debug(f"Lease keeper stopped: {exc!r}", step="lease")
+                self._stop.set()
+                return

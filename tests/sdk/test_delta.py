@@ -82,6 +82,8 @@ def test_a_run_whose_process_died_lapses(world: World) -> None:
     context = world.context(token)
     abandoned = delta_run(context, "acme_erp_push", "pushed_invoices", run_ttl_seconds=60)
     handle = abandoned.__enter__()  # the process dies without __exit__
+    assert abandoned._heartbeat is not None
+    abandoned._heartbeat.stop()  # ... and a dead process sends no heartbeat
     world.admin.advance_clock(61)
     with delta_run(context, "acme_erp_push", "pushed_invoices") as rerun:
         assert rerun.run_id != handle.run_id
