@@ -167,7 +167,7 @@ def record_message(
         "actor_id": actor_id,
         "actor_display_name": actor_name,
         "occurred_at": db_time(occurred),
-        "recorded_at": store.next_recorded_at(),
+        "recorded_at": store.next_recorded_at(conn, invoice["tenant_id"]),
         "note_internal": body.get("note_internal"),
         **{key: body.get(key) for key in _MESSAGE_TEXT_KEYS},
     }
