@@ -683,6 +683,7 @@ def run(context: JobContext) -> dict[str, Any]:
             pull.prepare()
             documents = pull.plan(pull.settled_listing())
             for serial, document in enumerate(documents):
+                r.check_lease()  # a stalled run that lost the stream stops before moving another file
                 pull.handle(document, serial)
         summary = pull.summary
         r.set_records_processed(summary["ingested"] + summary["already_ingested"] + summary["errors"])
