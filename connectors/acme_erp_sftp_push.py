@@ -9,10 +9,19 @@ number holds; and a crash at any step neither loses nor duplicates a file
 (a delivery journal on the server lets the next run finish what was
 delivered but not yet reported).
 
+Several workers may run it at once with the same settings (the docs'
+"Concurrency" note): invoices are shared out by claim and lease; the delta
+run is shared and only records when a push last ran; each worker's temporary
+files carry its run id, so a worker cleans only what a dead run left. The
+claimed batch's leases are extended in the background while it is worked, and
+an invoice whose lease was lost anyway (a stalled worker) is not pushed. A
+worker that finds nothing to claim returns at once, without a delta run.
+
 Config (settings.json ``config``): connector_name, sftp_host, sftp_port,
 sftp_user, sftp_known_hosts or sftp_host_key_fingerprint, remote_outbox,
 remote_sent, batch_size (20), max_batches (1: claim once per run, as the
-docs do; more drains the queue batch by batch), lease_ttl_seconds (600), file_mode
+docs do; more drains the queue batch by batch), lease_ttl_seconds (600),
+lease_heartbeat_seconds (a third of lease_ttl_seconds), file_mode
 ("per_invoice" or "batch"), push_attachments (false), remote_state_dir
 (``<remote_outbox>/.nuntiq-state``). Secrets: sftp_password and/or
 sftp_private_key.
@@ -32,8 +41,8 @@ import attrs
 import paramiko
 
 from nuntiq_sdk import ConfigError, JobContext, NuntiqError
-from nuntiq_sdk.delta import delta_run
-from nuntiq_sdk.objects.invoice import Invoice, InvoiceLoad, Lease
+from nuntiq_sdk.delta import delta_run, is_run_live
+from nuntiq_sdk.objects.invoice import Invoice, InvoiceLoad, Lease, LeaseKeeper
 from nuntiq_sdk.sftp import (
     DeliveryJournal,
     PlannedFile,
@@ -63,6 +72,7 @@ class PushConfig:
     batch_size: int
     max_batches: int
     lease_ttl_seconds: int
+    lease_heartbeat_seconds: float
     file_mode: str
     push_attachments: bool
 
@@ -98,6 +108,13 @@ class PushConfig:
         batch_size = number("batch_size", 20, 1, 500)
         max_batches = number("max_batches", 1, 1, 10000)
         lease_ttl = number("lease_ttl_seconds", 600, 10, 86400)
+        heartbeat = context.get_config("lease_heartbeat_seconds", lease_ttl / 3)
+        if isinstance(heartbeat, bool) or not isinstance(heartbeat, int | float) or not 0 < heartbeat < lease_ttl:
+            problems.append(
+                f"config.lease_heartbeat_seconds must be a number of seconds above 0 and below"
+                f" lease_ttl_seconds ({lease_ttl}), got {heartbeat!r}"
+            )
+            heartbeat = lease_ttl / 3
         file_mode = context.get_config("file_mode", "per_invoice")
         if file_mode not in FILE_MODES:
             problems.append(f"config.file_mode must be one of {', '.join(FILE_MODES)}, got {file_mode!r}")
@@ -117,6 +134,7 @@ class PushConfig:
             batch_size=batch_size,
             max_batches=max_batches,
             lease_ttl_seconds=lease_ttl,
+            lease_heartbeat_seconds=float(heartbeat),
             file_mode=str(file_mode),
             push_attachments=bool(push_attachments),
         )
@@ -164,15 +182,33 @@ def attachment_filename(csv_name: str, file_name: str) -> str:
 class Pusher:
     """Delivers claimed invoices over one SFTP connection, reconnecting if it drops."""
 
-    def __init__(self, context: JobContext, load: InvoiceLoad, config: PushConfig, settings: SFTPSettings) -> None:
+    def __init__(
+        self,
+        context: JobContext,
+        load: InvoiceLoad,
+        config: PushConfig,
+        settings: SFTPSettings,
+        *,
+        run_id: str,
+        keeper: LeaseKeeper | None = None,
+    ) -> None:
         self.context = context
         self.load = load
         self.config = config
         self.settings = settings
-        self.connection = connect_sftp(settings, owner=config.connector_name)
+        self.run_id = run_id  # tags this worker's temporary files: concurrent workers leave each other's alone
+        self.keeper = keeper
+        self.connection = connect_sftp(settings, owner=config.connector_name, run_tag=run_id)
         self.journal = DeliveryJournal(self.connection, config.remote_state_dir)
         self.reconnects = 0
-        self.summary = {"pushed": 0, "failed": 0, "recovered": 0, "unreported": 0, "already_delivered": 0}
+        self.summary = {
+            "pushed": 0,
+            "failed": 0,
+            "recovered": 0,
+            "unreported": 0,
+            "already_delivered": 0,
+            "lease_lost": 0,
+        }
 
     @property
     def taken_in(self) -> list[str]:
@@ -193,16 +229,20 @@ class Pusher:
         self.context.logger.warn("SFTP connection lost; reconnecting", step="sftp_connect")
         dropped = self.connection
         dropped.close()
-        self.connection = connect_sftp(self.settings, owner=self.config.connector_name)
+        self.connection = connect_sftp(self.settings, owner=self.config.connector_name, run_tag=self.run_id)
         self.connection.remove_left_by(dropped)
         self.journal = DeliveryJournal(self.connection, self.config.remote_state_dir)
         return action()
 
     def clean_up_after_crashes(self, active: Sequence[Lease]) -> None:
         """Remove what a killed run left: temporary files, and journal records whose result is reported."""
+
+        def is_live(run_id: str) -> bool:
+            return is_run_live(self.context, run_id)
+
         for path in [
-            *self.connection.clean_stale_temp_files(self.config.remote_outbox),
-            *self.journal.clean_stale_temp_files(),
+            *self.connection.clean_stale_temp_files(self.config.remote_outbox, is_live),
+            *self.journal.clean_stale_temp_files(is_live),
         ]:
             self.context.logger.info(f"Removed stale temporary file {path}", step="cleanup")
         in_flight = {lease.invoice_token for lease in active}
@@ -222,9 +262,9 @@ class Pusher:
         token = lease.invoice_token
         try:
             if lease.status == 92:
-                self.load.acknowledge(token)
+                self.load.acknowledge(lease)
             self.load.integration_result(
-                token, success=True, external_id_1=paths[-1], external_message_1="SFTP_DELIVERED"
+                lease, success=True, external_id_1=paths[-1], external_message_1="SFTP_DELIVERED"
             )
         except NuntiqError as exc:
             self.summary["unreported"] += 1
@@ -252,7 +292,7 @@ class Pusher:
         self.context.logger.warn(f"Failed to push {label}: {message}", step="push", detail={"error": message})
         try:
             self.load.integration_result(
-                lease.invoice_token, success=False, failure_code="SFTP_UPLOAD_FAILED", failure_message=message[:500]
+                lease, success=False, failure_code="SFTP_UPLOAD_FAILED", failure_message=message[:500]
             )
             self.summary["failed"] += 1
         except NuntiqError as report_error:
@@ -290,8 +330,23 @@ class Pusher:
 
         return self._with_reconnect(attempt)
 
+    def lease_lost(self, lease: Lease) -> bool:
+        """True if the keeper could not extend this lease: another worker may hold the invoice, so leave it."""
+        if self.keeper is None or not self.keeper.is_lost(lease):
+            return False
+        self.summary["lease_lost"] += 1
+        self.context.logger.warn(
+            f"Not pushing {lease.invoice_number or lease.invoice_token}: its lease was lost"
+            f" ({self.keeper.lost_reason(lease)}); a later run or another worker delivers it",
+            step="lease",
+            detail={"invoice_token": lease.invoice_token},
+        )
+        return True
+
     def push_each(self, leases: Sequence[Lease], today: datetime) -> None:
         for lease in leases:
+            if self.lease_lost(lease):
+                continue
             label = lease.invoice_token
             try:
                 invoice = self.load.get_by_token(lease.invoice_token)
@@ -309,6 +364,8 @@ class Pusher:
         rows: list[list[Any]] = []
         included: list[Lease] = []
         for lease in leases:
+            if self.lease_lost(lease):
+                continue
             earlier = self.delivered_earlier(lease)
             if earlier is not None:
                 self.summary["already_delivered"] += 1
@@ -340,7 +397,7 @@ def _release_all(load: InvoiceLoad, leases: Sequence[Lease], context: JobContext
         if lease.status != 92:
             continue
         try:
-            load.release(lease.invoice_token)
+            load.release_lease(lease)
         except NuntiqError as exc:
             context.logger.warn(f"Could not release {lease.invoice_token}: {exc}; its lease lapses", step="release")
 
@@ -349,30 +406,31 @@ def run(context: JobContext) -> dict[str, Any]:
     config = PushConfig.from_context(context)
     sftp_settings = SFTPSettings.from_context(context)  # checked before anything is claimed
     inv_load = InvoiceLoad(context)
-    # The run starts before the claim: a stream whose last run is still open (a killed run, until
-    # its TTL lapses) refuses here, with nothing claimed. A run cannot usefully outlive its leases.
-    run_ttl = config.lease_ttl_seconds * config.max_batches + 300
-    with delta_run(context, config.connector_name, STREAM_NAME, "timestamp_utc", run_ttl_seconds=run_ttl) as r:
-        # Claim BEFORE opening SFTP: with nothing to do, we never log in to the customer's server.
-        recovered = inv_load.recover_pending_results(
-            limit=config.batch_size, lease_ttl_seconds=config.lease_ttl_seconds
-        )
-        leases = inv_load.claim(
-            state="PendingIntegration", limit=config.batch_size, lease_ttl_seconds=config.lease_ttl_seconds
-        )
-        r.set_new_cursor(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-        if not leases and not recovered:
-            context.logger.info("Nothing to push - no PendingIntegration invoices.", step="claim")
-            return {"claimed": 0, "pushed": 0, "failed": 0}
-        context.logger.info(f"Claimed {len(leases)} invoice(s)", step="claim", detail={"recovering": len(recovered)})
-
+    # Claim BEFORE opening SFTP or a delta run: with nothing to do, we never log in to the customer's
+    # server and leave the stream's cursor alone.
+    recovered = inv_load.recover_pending_results(limit=config.batch_size, lease_ttl_seconds=config.lease_ttl_seconds)
+    leases = inv_load.claim(
+        state="PendingIntegration", limit=config.batch_size, lease_ttl_seconds=config.lease_ttl_seconds
+    )
+    if not leases and not recovered:
+        context.logger.info("Nothing to push - no PendingIntegration invoices.", step="claim")
+        return {"claimed": 0, "pushed": 0, "failed": 0}
+    context.logger.info(f"Claimed {len(leases)} invoice(s)", step="claim", detail={"recovering": len(recovered)})
+    claimed = len(leases)
+    keeper = inv_load.keep_alive(
+        [*leases, *recovered], config.lease_ttl_seconds, interval=config.lease_heartbeat_seconds
+    )
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(keeper)  # leases are extended while the batch is worked
         try:
-            pusher = Pusher(context, inv_load, config, sftp_settings)
+            # Shared with the connector's other workers; it records when a push last ran.
+            r = stack.enter_context(delta_run(context, config.connector_name, STREAM_NAME, "timestamp_utc"))
+            pusher = Pusher(context, inv_load, config, sftp_settings, run_id=r.run_id, keeper=keeper)
         except BaseException:
             _release_all(inv_load, [*leases, *recovered], context)  # nothing was delivered: give them back now
             raise
+        r.set_new_cursor(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
         today = datetime.now(UTC)
-        claimed = len(leases)
         try:
             pusher.clean_up_after_crashes([*leases, *recovered])
             pusher.recover(recovered)
@@ -383,6 +441,7 @@ def run(context: JobContext) -> dict[str, Any]:
                     )
                     if not leases:
                         break
+                    keeper.add(leases)
                     claimed += len(leases)
                     context.logger.info(f"Claimed {len(leases)} more invoice(s)", step="claim")
                 if config.file_mode == "batch":

@@ -126,7 +126,7 @@ class PullConfig:
             max_files=int(number("max_files", 50, 1, 10000)),
             settle_seconds=float(number("settle_seconds", 2, 0, 300, whole=False)),
             incomplete_max_age_seconds=int(number("incomplete_max_age_seconds", 86400, 0, 90 * 86400)),
-            run_ttl_seconds=int(number("run_ttl_seconds", 3600, 60, 86400)),
+            run_ttl_seconds=int(number("run_ttl_seconds", 60, 10, 86400)),
         )
         if problems:
             raise ConfigError(problems)
@@ -667,12 +667,17 @@ def _fill(draft: InvoiceDraft, values: Mapping[str, Any]) -> Problem | None:
 def run(context: JobContext) -> dict[str, Any]:
     config = PullConfig.from_context(context)
     sftp_settings = SFTPSettings.from_context(context)  # checked before the run starts
-    with delta_run(context, config.connector_name, STREAM_NAME, "opaque", run_ttl_seconds=config.run_ttl_seconds) as r:
+    # Exclusive: two pollers must never move the same file. The SDK heartbeats the run's lease, so a killed
+    # run frees the stream run_ttl_seconds (60) after its last heartbeat.
+    with delta_run(
+        context, config.connector_name, STREAM_NAME, "opaque", run_ttl_seconds=config.run_ttl_seconds, exclusive=True
+    ) as r:
         with connect_sftp(sftp_settings, owner=config.connector_name) as connection:
             pull = InvoicePull(context, config, connection)
             pull.prepare()
             documents = pull.plan(pull.settled_listing())
             for serial, document in enumerate(documents):
+                r.check_lease()  # a stalled run that lost the stream stops before moving another file
                 pull.handle(document, serial)
         summary = pull.summary
         r.set_records_processed(summary["ingested"] + summary["already_ingested"] + summary["errors"])

@@ -553,7 +553,8 @@ def run(context: JobContext) -> dict[str, Any]:
         "files_held_back": 0, "rows": 0, "suppliers": 0, "created": 0, "updated": 0, "unchanged": 0, "deleted": 0,
         "bad_rows": [], "rejected_files": [],
     }  # fmt: skip
-    with delta_run(context, config.connector_name, STREAM_NAME, CURSOR_TYPE) as run_handle:
+    # Exclusive: one poller at a time reads the file cursor; a killed run frees the stream within a minute.
+    with delta_run(context, config.connector_name, STREAM_NAME, CURSOR_TYPE, exclusive=True) as run_handle:
         last = read_cursor(run_handle.previous_cursor)
         with connect_sftp(sftp_settings, owner=config.connector_name) as connection:
             pull = SupplierPull(context, config, connection)

@@ -77,6 +77,7 @@ OPERATION_PERMISSIONS: Mapping[str, str | None] = {
     "startDeltaRun": "DELTA_STATE",
     "getDeltaRun": "DELTA_STATE",
     "completeDeltaRun": "DELTA_STATE",
+    "heartbeatDeltaRun": "DELTA_STATE",
     "failDeltaRun": "DELTA_STATE",
     "getDeltaState": "DELTA_STATE",
     "uploadIngestionFile": "INVOICE_IMPORT",

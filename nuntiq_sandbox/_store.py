@@ -103,6 +103,7 @@ CREATE TABLE IF NOT EXISTS delta_streams (
     cursor TEXT,
     cursor_type TEXT NOT NULL,
     updated_at TEXT,
+    version INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (tenant_id, connector_name, stream_name)
 );
 CREATE TABLE IF NOT EXISTS delta_runs (
@@ -119,7 +120,12 @@ CREATE TABLE IF NOT EXISTS delta_runs (
     error_message TEXT,
     started_at TEXT NOT NULL,
     expires_at TEXT NOT NULL,
-    finished_at TEXT
+    finished_at TEXT,
+    exclusive INTEGER NOT NULL DEFAULT 0,
+    ttl_seconds INTEGER NOT NULL DEFAULT 60,
+    stream_version INTEGER NOT NULL DEFAULT 0,
+    cursor_outcome TEXT,
+    stream_cursor TEXT
 );
 CREATE INDEX IF NOT EXISTS delta_runs_by_stream ON delta_runs (tenant_id, connector_name, stream_name, status);
 CREATE TABLE IF NOT EXISTS master_rows (
@@ -238,8 +244,6 @@ class Store:
             self._offset = timedelta(microseconds=int(row["value"])) if row else timedelta(0)
             # A request in flight when a file-backed sandbox stopped never finished.
             conn.execute("DELETE FROM idempotency_keys WHERE state = 'in_flight'")
-            last = conn.execute("SELECT MAX(recorded_at) AS last FROM lifecycle_messages").fetchone()["last"]
-            self._last_recorded = parse_db_time(last) if last else None
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -284,16 +288,19 @@ class Store:
         )
         self._offset = timedelta(microseconds=micros)
 
-    def next_recorded_at(self) -> str:
-        """A strictly increasing ``recorded_at`` (call inside a transaction).
+    def next_recorded_at(self, conn: sqlite3.Connection, tenant_id: str) -> str:
+        """A ``recorded_at`` unique and strictly increasing within the tenant (call inside its transaction).
 
-        Pollers keep the last ``recorded_at`` they saw as a watermark; if the
-        clock is set back, a new message must still sort after it.
+        Pollers keep the last ``recorded_at`` they saw as a watermark and pass
+        it back as an exclusive ``since``; messages at one clock instant, or
+        after the clock was set back, must still sort after it.
         """
         now = self.now()
-        if self._last_recorded is not None and now <= self._last_recorded:
-            now = self._last_recorded + timedelta(microseconds=1)
-        self._last_recorded = now
+        last = conn.execute(
+            "SELECT MAX(recorded_at) AS last FROM lifecycle_messages WHERE tenant_id = ?", (tenant_id,)
+        ).fetchone()["last"]
+        if last is not None and now <= parse_db_time(last):
+            now = parse_db_time(last) + timedelta(microseconds=1)
         return db_time(now)
 
     # -- small shared state --------------------------------------------------

@@ -127,6 +127,10 @@ class SFTPFaults:
     * ``fail_writes_matching``: a regex searched in the remote path; writes to
       matching files answer a failure status (the open itself succeeds).
     * ``deny_rename``: ``rename`` and ``posix-rename`` answer permission denied.
+    * ``on_write``: called with the remote path before each write request is
+      served (in the server's thread), e.g. to make the server slow - by
+      sleeping, or by moving the API sandbox's clock, which is what a lease
+      sees.
     """
 
     def __init__(self) -> None:
@@ -135,6 +139,7 @@ class SFTPFaults:
         self._bytes_since_armed = 0
         self._fail_pattern: re.Pattern[str] | None = None
         self.deny_rename: bool = False
+        self.on_write: Callable[[str], None] | None = None
         self.drops: int = 0
 
     def __repr__(self) -> str:
@@ -169,6 +174,7 @@ class SFTPFaults:
         self.drop_connection_after_bytes = None
         self.fail_writes_matching = None
         self.deny_rename = False
+        self.on_write = None
 
     def _write_fails(self, remote_path: str) -> bool:
         pattern = self._fail_pattern
@@ -367,6 +373,9 @@ class _FileHandle(paramiko.SFTPHandle):
         if not self.writable:
             return SFTP_PERMISSION_DENIED
         embedded = self._interface.embedded
+        hook = embedded.faults.on_write
+        if hook is not None:
+            hook(self.remote_path)
         if embedded.faults._write_fails(self.remote_path):
             self.failed = True
             return SFTP_FAILURE

@@ -76,7 +76,7 @@ if TYPE_CHECKING:
     from nuntiq_sdk.delta import DeltaRunHandle, delta_run, get_delta_state
     from nuntiq_sdk.objects.customer_data_table import CustomerDataTableLoad
     from nuntiq_sdk.objects.ingestion import IngestionLoad, InvoiceDraft, StagedFile
-    from nuntiq_sdk.objects.invoice import Attachment, Invoice, InvoiceLine, InvoiceLoad
+    from nuntiq_sdk.objects.invoice import Attachment, Invoice, InvoiceLine, InvoiceLoad, LeaseKeeper
     from nuntiq_sdk.objects.lifecycle_message import LifecycleMessageDraft, LifecycleMessageLoad
     from nuntiq_sdk.objects.organization import OrganizationLoad
     from nuntiq_sdk.objects.payment import PaymentLoad
@@ -106,6 +106,7 @@ _LAZY = {
     "InvoiceDraft": "nuntiq_sdk.objects.ingestion",
     "InvoiceLine": "nuntiq_sdk.objects.invoice",
     "InvoiceLoad": "nuntiq_sdk.objects.invoice",
+    "LeaseKeeper": "nuntiq_sdk.objects.invoice",
     "LifecycleMessageDraft": "nuntiq_sdk.objects.lifecycle_message",
     "LifecycleMessageLoad": "nuntiq_sdk.objects.lifecycle_message",
     "OrgIdentifier": "nuntiq_sdk._generated.entities",
@@ -179,6 +180,7 @@ __all__ = [
     "InvoiceStatusResponse",
     "JobContext",
     "Lease",
+    "LeaseKeeper",
     "LifecycleMessage",
     "LifecycleMessageDraft",
     "LifecycleMessageLoad",

@@ -12,10 +12,12 @@ What the product docs' upload code gets wrong, and this module does instead:
 - ``os.fsync(f.fileno())`` is not valid on a paramiko file. Pipelined writes
   can fail silently, so the uploaded size is confirmed on the server before
   and after the rename.
-- Temporary files are hidden and recognisable (``.nuntiq-<owner>~<name>.<id>.tmp``),
-  removed on failure (again after a reconnect if the connection dropped), and
-  a crashed run's left-overs are cleaned at start - only its own owner's, so
-  another job's upload in flight in the same folder is never touched.
+- Temporary files are hidden and recognisable (``.nuntiq-<owner>~<name>.<id>.tmp``,
+  or ``.nuntiq-<owner>~<run>~<name>.<id>.tmp`` when the connection is tagged
+  with a run), removed on failure (again after a reconnect if the connection
+  dropped), and a crashed run's left-overs are cleaned at start - only its own
+  owner's, and of those only runs that are no longer live, so another job's
+  or another concurrent worker's upload in flight is never touched.
 - Remote names are built only from ASCII letters, digits, ``-`` and ``_``.
 
 Settings (``config`` / ``secrets`` of settings.json, ``sftp_`` prefix by
@@ -36,7 +38,7 @@ import re
 import socket
 import stat
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -202,12 +204,19 @@ class SFTPConnection:
     """An open, host-verified SFTP session with delivery helpers; use as a context manager."""
 
     def __init__(
-        self, transport: paramiko.Transport, client: paramiko.SFTPClient, settings: SFTPSettings, owner: str = "sdk"
+        self,
+        transport: paramiko.Transport,
+        client: paramiko.SFTPClient,
+        settings: SFTPSettings,
+        owner: str = "sdk",
+        run_tag: str | None = None,
     ) -> None:
         self.transport = transport
         self.sftp = client
         self.settings = settings
         self.owner = owner
+        # Concurrent workers of one owner tag their temporary files with their run (e.g. the delta run id).
+        self.run_tag = None if run_tag is None else safe_remote_name(run_tag)
         # Temporary files whose removal failed (the connection dropped): remove them on the next connection.
         self.unremoved: list[str] = []
 
@@ -247,27 +256,35 @@ class SFTPConnection:
 
     # -- delivery --------------------------------------------------------------------
 
-    def clean_stale_temp_files(self, remote_dir: str) -> list[str]:
+    def clean_stale_temp_files(self, remote_dir: str, is_live: Callable[[str], bool] | None = None) -> list[str]:
         """Remove this owner's temporary files a crashed run left in ``remote_dir``; returns their paths.
 
         Only files named with this connection's ``owner`` are touched: another
-        job delivering to the same folder keeps its uploads in flight. (Give
-        each job its own owner - a connector passes its connector_name - and
-        let one run at a time use it, as ``delta_run`` ensures.)
+        job delivering to the same folder keeps its uploads in flight. Files
+        tagged with a run are kept if the run is this connection's, or if
+        ``is_live(run_tag)`` says that run still works (a concurrent worker of
+        the same connector); without ``is_live`` only one run at a time may
+        use the owner.
         """
         prefix = _temp_prefix(self.owner)
         removed: list[str] = []
+        liveness: dict[str, bool] = {}
         for entry in self.sftp.listdir_attr(remote_dir):
             name = entry.filename
-            if name.startswith(prefix) and name.endswith(TEMP_SUFFIX) and stat.S_ISREG(entry.st_mode or 0):
-                path = posixpath.join(remote_dir, name)
-                self.sftp.remove(path)
-                removed.append(path)
+            if not (name.startswith(prefix) and name.endswith(TEMP_SUFFIX) and stat.S_ISREG(entry.st_mode or 0)):
+                continue
+            tag, tagged, _ = name[len(prefix) :].partition("~")  # '~' never occurs in a safe name
+            if tagged and (tag == self.run_tag or (is_live is not None and liveness.setdefault(tag, is_live(tag)))):
+                continue
+            path = posixpath.join(remote_dir, name)
+            self.sftp.remove(path)
+            removed.append(path)
         return removed
 
     def temp_path(self, remote_dir: str, name: str) -> str:
-        """A hidden temporary name next to ``name``, recognisable as this owner's."""
-        return posixpath.join(remote_dir, f"{_temp_prefix(self.owner)}{name}.{uuid.uuid4().hex[:12]}{TEMP_SUFFIX}")
+        """A hidden temporary name next to ``name``, recognisable as this owner's (and this run's)."""
+        tag = f"{self.run_tag}~" if self.run_tag else ""
+        return posixpath.join(remote_dir, f"{_temp_prefix(self.owner)}{tag}{name}.{uuid.uuid4().hex[:12]}{TEMP_SUFFIX}")
 
     def _candidates(self, name: str) -> Iterator[str]:
         stem, dot, extension = name.rpartition(".")
@@ -394,7 +411,9 @@ def _split(name: str) -> tuple[str, str]:
     return (stem, f".{extension}") if dot and stem else (name, "")
 
 
-def connect_sftp(settings: SFTPSettings | JobContext, prefix: str = "sftp_", owner: str = "sdk") -> SFTPConnection:
+def connect_sftp(
+    settings: SFTPSettings | JobContext, prefix: str = "sftp_", owner: str = "sdk", run_tag: str | None = None
+) -> SFTPConnection:
     """Open an SFTP session after verifying the server's host key; credentials go only to a verified host."""
     if not isinstance(settings, SFTPSettings):
         settings = SFTPSettings.from_context(settings, prefix)
@@ -424,7 +443,7 @@ def connect_sftp(settings: SFTPSettings | JobContext, prefix: str = "sftp_", own
         raise SFTPDeliveryError(
             f"SFTP login to {settings.username}@{settings.host}:{settings.port} failed: {exc}"
         ) from exc
-    return SFTPConnection(transport, client, settings, owner)
+    return SFTPConnection(transport, client, settings, owner, run_tag)
 
 
 def _verify_host_key(key: paramiko.PKey, settings: SFTPSettings) -> None:
@@ -597,11 +616,11 @@ class DeliveryJournal:
                 continue
         return found
 
-    def clean_stale_temp_files(self) -> list[str]:
+    def clean_stale_temp_files(self, is_live: Callable[[str], bool] | None = None) -> list[str]:
         """Remove records a crashed run was writing; see ``SFTPConnection.clean_stale_temp_files``."""
         if not self.connection.exists(self.state_dir):
             return []
-        return self.connection.clean_stale_temp_files(self.state_dir)
+        return self.connection.clean_stale_temp_files(self.state_dir, is_live)
 
     def forget(self, key: str) -> None:
         """Drop the record once the result is reported (best effort: a stale record only saves a re-upload)."""

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .deactivate_inactive_request import DeactivateInactiveRequest
     from .deactivate_inactive_result import DeactivateInactiveResult
     from .delete_result import DeleteResult
+    from .delta_cursor_outcome import DeltaCursorOutcome
     from .delta_run import DeltaRun
     from .delta_run_complete import DeltaRunComplete
     from .delta_run_complete_metadata import DeltaRunCompleteMetadata
@@ -136,6 +137,7 @@ _MODULES = {
     "DeactivateInactiveRequest": ".deactivate_inactive_request",
     "DeactivateInactiveResult": ".deactivate_inactive_result",
     "DeleteResult": ".delete_result",
+    "DeltaCursorOutcome": ".delta_cursor_outcome",
     "DeltaRun": ".delta_run",
     "DeltaRunComplete": ".delta_run_complete",
     "DeltaRunCompleteMetadata": ".delta_run_complete_metadata",
@@ -259,6 +261,7 @@ __all__ = (
     "DeactivateInactiveRequest",
     "DeactivateInactiveResult",
     "DeleteResult",
+    "DeltaCursorOutcome",
     "DeltaRun",
     "DeltaRunComplete",
     "DeltaRunCompleteMetadata",

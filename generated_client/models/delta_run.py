@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.delta_cursor_outcome import DeltaCursorOutcome
 from ..models.delta_run_status import DeltaRunStatus
 from ..types import UNSET, Unset
 
@@ -28,11 +29,19 @@ class DeltaRun:
         cursor_type (str):
         records_processed (int):
         started_at (str):
-        expires_at (str):
+        expires_at (str): When the run's lease lapses unless renewed by a heartbeat.
         previous_cursor (None | str | Unset):
         new_cursor (None | str | Unset):
         metadata (DeltaRunMetadata | Unset):
         error_message (None | str | Unset):
+        exclusive (bool | Unset):
+        run_ttl_seconds (int | Unset):
+        cursor_outcome (DeltaCursorOutcome | Unset): What completing did to the stream's cursor: `advanced` (now
+            new_cursor), `kept_current` (the stream already held a cursor at or
+            past it, or another run stored one since this run started), `not_given`
+            (no new_cursor: unchanged). Absent until the run completes.
+        stream_cursor (None | str | Unset): The stream's cursor after this run completed (its own new_cursor, or the one
+            kept).
         finished_at (None | str | Unset):
         idempotent (bool | Unset):
     """
@@ -49,6 +58,10 @@ class DeltaRun:
     new_cursor: None | str | Unset = UNSET
     metadata: DeltaRunMetadata | Unset = UNSET
     error_message: None | str | Unset = UNSET
+    exclusive: bool | Unset = UNSET
+    run_ttl_seconds: int | Unset = UNSET
+    cursor_outcome: DeltaCursorOutcome | Unset = UNSET
+    stream_cursor: None | str | Unset = UNSET
     finished_at: None | str | Unset = UNSET
     idempotent: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -92,6 +105,20 @@ class DeltaRun:
         else:
             error_message = self.error_message
 
+        exclusive = self.exclusive
+
+        run_ttl_seconds = self.run_ttl_seconds
+
+        cursor_outcome: str | Unset = UNSET
+        if not isinstance(self.cursor_outcome, Unset):
+            cursor_outcome = self.cursor_outcome.value
+
+        stream_cursor: None | str | Unset
+        if isinstance(self.stream_cursor, Unset):
+            stream_cursor = UNSET
+        else:
+            stream_cursor = self.stream_cursor
+
         finished_at: None | str | Unset
         if isinstance(self.finished_at, Unset):
             finished_at = UNSET
@@ -122,6 +149,14 @@ class DeltaRun:
             field_dict["metadata"] = metadata
         if error_message is not UNSET:
             field_dict["error_message"] = error_message
+        if exclusive is not UNSET:
+            field_dict["exclusive"] = exclusive
+        if run_ttl_seconds is not UNSET:
+            field_dict["run_ttl_seconds"] = run_ttl_seconds
+        if cursor_outcome is not UNSET:
+            field_dict["cursor_outcome"] = cursor_outcome
+        if stream_cursor is not UNSET:
+            field_dict["stream_cursor"] = stream_cursor
         if finished_at is not UNSET:
             field_dict["finished_at"] = finished_at
         if idempotent is not UNSET:
@@ -184,6 +219,26 @@ class DeltaRun:
 
         error_message = _parse_error_message(d.pop("error_message", UNSET))
 
+        exclusive = d.pop("exclusive", UNSET)
+
+        run_ttl_seconds = d.pop("run_ttl_seconds", UNSET)
+
+        _cursor_outcome = d.pop("cursor_outcome", UNSET)
+        cursor_outcome: DeltaCursorOutcome | Unset
+        if isinstance(_cursor_outcome, Unset):
+            cursor_outcome = UNSET
+        else:
+            cursor_outcome = DeltaCursorOutcome(_cursor_outcome)
+
+        def _parse_stream_cursor(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        stream_cursor = _parse_stream_cursor(d.pop("stream_cursor", UNSET))
+
         def _parse_finished_at(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -208,6 +263,10 @@ class DeltaRun:
             new_cursor=new_cursor,
             metadata=metadata,
             error_message=error_message,
+            exclusive=exclusive,
+            run_ttl_seconds=run_ttl_seconds,
+            cursor_outcome=cursor_outcome,
+            stream_cursor=stream_cursor,
             finished_at=finished_at,
             idempotent=idempotent,
         )

@@ -19,13 +19,19 @@ class DeltaRunStart:
         stream_name (str):
         cursor_type (str | Unset): How to read the cursor (timestamp_utc, integer, opaque); stored with the stream.
             Default: 'timestamp_utc'.
-        run_ttl_seconds (int | Unset): After this long without completing, the run counts as abandoned. Default: 3600.
+        run_ttl_seconds (int | Unset): The run's lease: after this long without a heartbeat or a
+            completion the run counts as abandoned. The SDK heartbeats every
+            third of it while the run's block executes.
+             Default: 60.
+        exclusive (bool | Unset): One run of the stream at a time (see startDeltaRun); shared by default. Default:
+            False.
     """
 
     connector_name: str
     stream_name: str
     cursor_type: str | Unset = "timestamp_utc"
-    run_ttl_seconds: int | Unset = 3600
+    run_ttl_seconds: int | Unset = 60
+    exclusive: bool | Unset = False
 
     def to_dict(self) -> dict[str, Any]:
         connector_name = self.connector_name
@@ -35,6 +41,8 @@ class DeltaRunStart:
         cursor_type = self.cursor_type
 
         run_ttl_seconds = self.run_ttl_seconds
+
+        exclusive = self.exclusive
 
         field_dict: dict[str, Any] = {}
 
@@ -48,6 +56,8 @@ class DeltaRunStart:
             field_dict["cursor_type"] = cursor_type
         if run_ttl_seconds is not UNSET:
             field_dict["run_ttl_seconds"] = run_ttl_seconds
+        if exclusive is not UNSET:
+            field_dict["exclusive"] = exclusive
 
         return field_dict
 
@@ -62,11 +72,14 @@ class DeltaRunStart:
 
         run_ttl_seconds = d.pop("run_ttl_seconds", UNSET)
 
+        exclusive = d.pop("exclusive", UNSET)
+
         delta_run_start = cls(
             connector_name=connector_name,
             stream_name=stream_name,
             cursor_type=cursor_type,
             run_ttl_seconds=run_ttl_seconds,
+            exclusive=exclusive,
         )
 
         return delta_run_start

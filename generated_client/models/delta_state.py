@@ -26,7 +26,8 @@ class DeltaState:
         cursor (None | str | Unset):
         updated_at (None | str | Unset):
         last_run (DeltaRun | None | Unset):
-        active_run_id (None | str | Unset):
+        active_run_id (None | str | Unset): The most recently started run still holding a live lease.
+        active_run_ids (list[str] | Unset): Every run of the stream holding a live lease, oldest first.
     """
 
     connector_name: str
@@ -36,6 +37,7 @@ class DeltaState:
     updated_at: None | str | Unset = UNSET
     last_run: DeltaRun | None | Unset = UNSET
     active_run_id: None | str | Unset = UNSET
+    active_run_ids: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -73,6 +75,10 @@ class DeltaState:
         else:
             active_run_id = self.active_run_id
 
+        active_run_ids: list[str] | Unset = UNSET
+        if not isinstance(self.active_run_ids, Unset):
+            active_run_ids = self.active_run_ids
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -90,6 +96,8 @@ class DeltaState:
             field_dict["last_run"] = last_run
         if active_run_id is not UNSET:
             field_dict["active_run_id"] = active_run_id
+        if active_run_ids is not UNSET:
+            field_dict["active_run_ids"] = active_run_ids
 
         return field_dict
 
@@ -148,6 +156,8 @@ class DeltaState:
 
         active_run_id = _parse_active_run_id(d.pop("active_run_id", UNSET))
 
+        active_run_ids = cast(list[str], d.pop("active_run_ids", UNSET))
+
         delta_state = cls(
             connector_name=connector_name,
             stream_name=stream_name,
@@ -156,6 +166,7 @@ class DeltaState:
             updated_at=updated_at,
             last_run=last_run,
             active_run_id=active_run_id,
+            active_run_ids=active_run_ids,
         )
 
         delta_state.additional_properties = d

@@ -167,7 +167,7 @@ def record_message(
         "actor_id": actor_id,
         "actor_display_name": actor_name,
         "occurred_at": db_time(occurred),
-        "recorded_at": store.next_recorded_at(),
+        "recorded_at": store.next_recorded_at(conn, invoice["tenant_id"]),
         "note_internal": body.get("note_internal"),
         **{key: body.get(key) for key in _MESSAGE_TEXT_KEYS},
     }
@@ -287,7 +287,7 @@ class LifecycleHandlers:
         sql = (
             "SELECT m.*, i.token AS invoice_token, i.ext_reference_1, i.ext_reference_2, i.ext_reference_3,"
             " i.ext_reference_4, i.ext_reference_5 FROM lifecycle_messages m JOIN invoices i ON i.id = m.invoice_id"
-            " WHERE m.tenant_id = ? AND m.recorded_at >= ?"
+            " WHERE m.tenant_id = ? AND m.recorded_at > ?"
         )
         params: list[Any] = [caller.tenant_id, db_time(since_at)]
         if cursor is not None:

@@ -15,6 +15,7 @@ __all__ = [
     "CustomerDataColumnType",
     "CustomerDataTable",
     "DeactivateInactiveResult",
+    "DeltaCursorOutcome",
     "DeltaRun",
     "DeltaRunStatus",
     "DeltaState",
@@ -34,6 +35,10 @@ __all__ = [
 ]
 
 CustomerDataColumnType = Literal["string", "integer", "number", "boolean", "date"]
+# What completing did to the stream's cursor: `advanced` (now new_cursor), `kept_current` (the stream already held a
+# cursor at or past it, or another run stored one since this run started), `not_given` (no new_cursor: unchanged).
+# Absent until the run completes.
+DeltaCursorOutcome = Literal["advanced", "kept_current", "not_given"]
 DeltaRunStatus = Literal["running", "completed", "failed", "abandoned"]
 # `intake`: Nuntiq is still capturing and validating the invoice (status below 90). `ready`: intake finished; the
 # invoice reached 90 PendingIntegration (or later) and can be claimed.
@@ -176,11 +181,17 @@ class DeltaRun:
     cursor_type: str
     records_processed: int
     started_at: str
+    # When the run's lease lapses unless renewed by a heartbeat.
     expires_at: str
     previous_cursor: str | None = None
     new_cursor: str | None = None
     metadata: Mapping[str, Any] | None = None
     error_message: str | None = None
+    exclusive: bool | None = None
+    run_ttl_seconds: int | None = None
+    cursor_outcome: DeltaCursorOutcome | None = None
+    # The stream's cursor after this run completed (its own new_cursor, or the one kept).
+    stream_cursor: str | None = None
     finished_at: str | None = None
     idempotent: bool | None = None
 
@@ -198,6 +209,10 @@ class DeltaRun:
             records_processed=data["records_processed"],
             metadata=data.get("metadata"),
             error_message=data.get("error_message"),
+            exclusive=data.get("exclusive"),
+            run_ttl_seconds=data.get("run_ttl_seconds"),
+            cursor_outcome=data.get("cursor_outcome"),
+            stream_cursor=data.get("stream_cursor"),
             started_at=data["started_at"],
             expires_at=data["expires_at"],
             finished_at=data.get("finished_at"),
@@ -215,7 +230,10 @@ class DeltaState:
     cursor: str | None = None
     updated_at: str | None = None
     last_run: DeltaRun | None = None
+    # The most recently started run still holding a live lease.
     active_run_id: str | None = None
+    # Every run of the stream holding a live lease, oldest first.
+    active_run_ids: tuple[str, ...] | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
@@ -228,6 +246,7 @@ class DeltaState:
             updated_at=data.get("updated_at"),
             last_run=None if (v := data.get("last_run")) is None else DeltaRun.from_dict(v),
             active_run_id=data.get("active_run_id"),
+            active_run_ids=None if (v := data.get("active_run_ids")) is None else tuple(v),
         )
 
 

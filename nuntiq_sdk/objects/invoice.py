@@ -7,18 +7,31 @@ machine: ``claim`` (90/91 -> 92 under a lease) -> ``get_by_token`` -> deliver
 on failure). Invoices left at 93 by a crash are finished with
 ``recover_pending_results()``.
 
-The Load remembers the lease id of every invoice it claimed and sends it with
-later calls, so a worker whose lease lapsed and was re-granted elsewhere gets
-409 LEASE_MISMATCH instead of acting on another worker's invoice.
+Leases are values: ``claim()`` returns ``Lease`` objects carrying their lease
+id, and ``acknowledge``, ``integration_result``, ``extend_lease`` and
+``release_lease`` take one and always send its id, so a worker whose lease
+lapsed and was re-granted elsewhere gets 409 LEASE_MISMATCH instead of acting
+on another worker's invoice - from any Load instance, in any process that kept
+the Lease. The docs' token-only calls still work: the Load looks the token up
+among the leases it claimed, and refuses (naming the token) a lease call for a
+token it holds no lease on.
+
+``keep_alive(leases)`` extends a batch's leases from a background thread while
+the batch is worked, so a slow delivery does not lose them; a lease it could
+not extend is reported lost, and its invoice must not be delivered.
 
 Example::
 
     inv_load = InvoiceLoad(context)
-    for lease in inv_load.claim(state="PendingIntegration", limit=20, lease_ttl_seconds=600):
-        invoice = inv_load.get_by_token(lease.invoice_token)
-        ...  # deliver invoice.get_field("invoiceNumber"), invoice.lines, invoice.attachments
-        inv_load.acknowledge(lease.invoice_token)
-        inv_load.integration_result(lease.invoice_token, success=True, external_id_1="ERP-42")
+    leases = inv_load.claim(state="PendingIntegration", limit=20, lease_ttl_seconds=600)
+    with inv_load.keep_alive(leases, lease_ttl_seconds=600) as keeper:
+        for lease in leases:
+            if keeper.is_lost(lease):
+                continue  # another worker may hold it now
+            invoice = inv_load.get_by_token(lease.invoice_token)
+            ...  # deliver invoice.get_field("invoiceNumber"), invoice.lines, invoice.attachments
+            inv_load.acknowledge(lease)
+            inv_load.integration_result(lease, success=True, external_id_1="ERP-42")
 """
 
 from __future__ import annotations
@@ -26,8 +39,10 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -49,7 +64,14 @@ from generated_client.models import (
     LeaseReleaseRequest,
 )
 from generated_client.types import UNSET
-from nuntiq_sdk._exceptions import APIResponseError, FieldProblem, ValidationError
+from nuntiq_sdk._exceptions import (
+    APIResponseError,
+    ConflictError,
+    FieldProblem,
+    NotFoundError,
+    NuntiqError,
+    ValidationError,
+)
 from nuntiq_sdk._generated.views import (
     Address,
     AttachmentRecord,
@@ -58,13 +80,13 @@ from nuntiq_sdk._generated.views import (
     InvoiceStatusResponse,
     Lease,
 )
-from nuntiq_sdk._http import build_view, call, call_json, call_view
+from nuntiq_sdk._http import build_view, call_json, call_view, send_raw
 from nuntiq_sdk._validation import RequestSchema, check_parameter
 
 if TYPE_CHECKING:
     from nuntiq_sdk._context import JobContext
 
-__all__ = ["Attachment", "Invoice", "InvoiceLine", "InvoiceLoad", "Lease"]
+__all__ = ["Attachment", "Invoice", "InvoiceLine", "InvoiceLoad", "Lease", "LeaseKeeper"]
 
 PENDING_INTEGRATION = "PendingIntegration"
 PENDING_RESULT = "PendingResult"
@@ -178,15 +200,46 @@ class InvoiceLoad:
 
     def __init__(self, context: JobContext) -> None:
         self.context = context
-        self._lease_ids: dict[str, str] = {}
-
-    def _lease_id(self, invoice_token: str) -> str | Any:
-        return self._lease_ids.get(invoice_token, UNSET)
+        self._leases: dict[str, Lease] = {}  # by invoice token: the leases this Load claimed and still holds
 
     def _check_token(self, operation_id: str, invoice_token: object) -> None:
         problem = check_parameter(operation_id, "invoice_token", invoice_token)
         if problem:
             raise ValidationError([problem])
+
+    def _target(self, operation_id: str, lease: Lease | str, *, required: bool) -> tuple[str, str | None]:
+        """The token and lease id to send: the Lease's own, or the one this Load holds for a bare token.
+
+        With ``required``, a bare token this Load holds no lease on is refused
+        here, naming it, rather than sent without a lease id (which would not
+        fence against another worker).
+        """
+        if isinstance(lease, Lease):
+            self._check_token(operation_id, lease.invoice_token)
+            return lease.invoice_token, lease.lease_id
+        self._check_token(operation_id, lease)
+        held = self._leases.get(lease)
+        if held is None and required:
+            raise ValidationError(
+                [
+                    FieldProblem(
+                        "lease",
+                        lease,
+                        "is an invoice token this InvoiceLoad holds no lease on (claimed by another Load or"
+                        " process, already reported, or released); pass the Lease that claim() returned",
+                    )
+                ]
+            )
+        return lease, None if held is None else held.lease_id
+
+    def _forget(self, invoice_token: str, lease_id: str | None) -> None:
+        held = self._leases.get(invoice_token)
+        if held is not None and (lease_id is None or held.lease_id == lease_id):
+            self._leases.pop(invoice_token, None)
+
+    def held_lease(self, invoice_token: str) -> Lease | None:
+        """The lease this Load holds on an invoice (latest expiry known), or None."""
+        return self._leases.get(invoice_token)
 
     def claim(
         self,
@@ -206,7 +259,7 @@ class InvoiceLoad:
         )
         leases = build_view(_leases, response, "ClaimResponse")
         for lease in leases:
-            self._lease_ids[lease.invoice_token] = lease.lease_id
+            self._leases[lease.invoice_token] = lease
         return leases
 
     def recover_pending_results(self, limit: int = 20, lease_ttl_seconds: int = 600) -> list[Lease]:
@@ -218,21 +271,21 @@ class InvoiceLoad:
         data = call_json(get_invoice.sync_detailed, invoice_token, client=self.context.api)
         return build_view(lambda d: Invoice._from_response(d, self), data, "Invoice")
 
-    def acknowledge(self, invoice_token: str, idempotency_key: str | None = None) -> InvoiceStatusResponse:
-        """Take responsibility for a leased invoice (92 -> 93)."""
-        self._check_token("acknowledgeInvoice", invoice_token)
+    def acknowledge(self, lease: Lease | str, idempotency_key: str | None = None) -> InvoiceStatusResponse:
+        """Take responsibility for a leased invoice (92 -> 93); the lease's id fences it."""
+        token, lease_id = self._target("acknowledgeInvoice", lease, required=True)
         return call_view(
             InvoiceStatusResponse.from_dict,
             acknowledge_invoice.sync_detailed,
-            invoice_token,
+            token,
             client=self.context.api,
-            body=AcknowledgeRequest(lease_id=self._lease_id(invoice_token)),
+            body=AcknowledgeRequest(lease_id=lease_id or UNSET),
             idempotency_key=idempotency_key or UNSET,
         )
 
     def integration_result(
         self,
-        invoice_token: str,
+        lease: Lease | str,
         success: bool,
         *,
         external_id_1: str | None = None,
@@ -245,7 +298,11 @@ class InvoiceLoad:
         failure_message: str | None = None,
         idempotency_key: str | None = None,
     ) -> InvoiceStatusResponse:
-        """Report the outcome: success 93 -> 100 (idempotent), failure 92/93 -> 97 with a failure_code."""
+        """Report the outcome: success 93 -> 100 (idempotent), failure 92/93 -> 97 with a failure_code.
+
+        A bare token this Load holds no lease on is still reported (without a
+        lease id): the docs' recovery re-reports an invoice a crash left at 93.
+        """
         given = {
             "success": success,
             "external_id_1": external_id_1,
@@ -259,54 +316,65 @@ class InvoiceLoad:
         }
         values: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
         problems: list[FieldProblem] = []
-        problem = check_parameter("reportIntegrationResult", "invoice_token", invoice_token)
+        token_value = lease.invoice_token if isinstance(lease, Lease) else lease
+        problem = check_parameter("reportIntegrationResult", "invoice_token", token_value)
         if problem:
             problems.append(problem)
         if success is False and not failure_code:
             problems.append(FieldProblem("failure_code", failure_code, "is required when success is False"))
         RequestSchema.of("IntegrationResultRequest").check(values, extra=problems)
-        lease_id = self._lease_id(invoice_token)
-        if isinstance(lease_id, str):
+        token, lease_id = self._target("reportIntegrationResult", lease, required=False)
+        if lease_id is not None:
             values["lease_id"] = lease_id
         response = call_view(
             InvoiceStatusResponse.from_dict,
             report_integration_result.sync_detailed,
-            invoice_token,
+            token,
             client=self.context.api,
             body=IntegrationResultRequest.from_dict(values),
             idempotency_key=idempotency_key or UNSET,
         )
-        self._lease_ids.pop(invoice_token, None)
+        self._forget(token, lease_id)
         return response
 
-    def extend_lease(self, invoice_token: str, lease_ttl_seconds: int = 600) -> Lease:
-        """Keep a long delivery's lease alive: expiry becomes now + lease_ttl_seconds."""
-        self._check_token("extendInvoiceLease", invoice_token)
+    def extend_lease(self, lease: Lease | str, lease_ttl_seconds: int = 600) -> Lease:
+        """Keep a long delivery's lease alive: expiry becomes now + lease_ttl_seconds; returns the renewed Lease."""
+        token, lease_id = self._target("extendInvoiceLease", lease, required=True)
         values: dict[str, Any] = {"lease_ttl_seconds": lease_ttl_seconds}
         RequestSchema.of("LeaseExtendRequest").check(values)
-        lease_id = self._lease_id(invoice_token)
-        if isinstance(lease_id, str):
+        if lease_id is not None:
             values["lease_id"] = lease_id
-        return call_view(
+        renewed = call_view(
             Lease.from_dict,
             extend_invoice_lease.sync_detailed,
-            invoice_token,
+            token,
             client=self.context.api,
             body=LeaseExtendRequest.from_dict(values),
         )
+        if token in self._leases:
+            self._leases[token] = renewed
+        return renewed
 
-    def release(self, invoice_token: str) -> InvoiceStatusResponse:
+    def release_lease(self, lease: Lease | str) -> InvoiceStatusResponse:
         """Give a claimed invoice back untouched (92 -> 90/91), e.g. on shutdown."""
-        self._check_token("releaseInvoiceLease", invoice_token)
+        token, lease_id = self._target("releaseInvoiceLease", lease, required=True)
         response = call_view(
             InvoiceStatusResponse.from_dict,
             release_invoice_lease.sync_detailed,
-            invoice_token,
+            token,
             client=self.context.api,
-            body=LeaseReleaseRequest(lease_id=self._lease_id(invoice_token)),
+            body=LeaseReleaseRequest(lease_id=lease_id or UNSET),
         )
-        self._lease_ids.pop(invoice_token, None)
+        self._forget(token, lease_id)
         return response
+
+    release = release_lease  # the earlier name
+
+    def keep_alive(
+        self, leases: Iterable[Lease], lease_ttl_seconds: int = 600, *, interval: float | None = None
+    ) -> LeaseKeeper:
+        """A context manager extending ``leases`` every ``interval`` (a third of the TTL) while its block runs."""
+        return LeaseKeeper(self, leases, lease_ttl_seconds, interval)
 
     def download_attachment(
         self,
@@ -317,9 +385,7 @@ class InvoiceLoad:
     ) -> bytes:
         """An attachment's bytes; a size or checksum mismatch raises instead of returning bad data."""
         self._check_token("downloadAttachment", invoice_token)
-        content = call(
-            download_attachment.sync_detailed, invoice_token, attachment_id, client=self.context.api
-        ).payload.read()
+        content = send_raw(download_attachment.sync_raw, invoice_token, attachment_id, client=self.context.api).content
         where = f"attachment {attachment_id!r} of invoice {invoice_token!r}"
         if expected_size is not None and len(content) != expected_size:
             raise APIResponseError(f"{where}: got {len(content)} bytes, expected {expected_size}")
@@ -327,3 +393,84 @@ class InvoiceLoad:
         if expected_sha256 is not None and digest != expected_sha256:
             raise APIResponseError(f"{where}: sha256 {digest} does not match {expected_sha256}")
         return content
+
+
+class LeaseKeeper:
+    """Extends a batch's leases from a daemon thread until the block ends (``InvoiceLoad.keep_alive``).
+
+    A lease is extended while this Load still holds it (not yet reported or
+    released). A lease the API refuses to extend (it lapsed, or another worker
+    holds the invoice now) is marked lost: ``is_lost(lease)`` tells the worker
+    not to deliver that invoice. Other errors (a network blip) are retried on
+    the next beat, well before the lease lapses.
+    """
+
+    def __init__(self, load: InvoiceLoad, leases: Iterable[Lease], lease_ttl_seconds: int, interval: float | None):
+        RequestSchema.of("LeaseExtendRequest").check({"lease_ttl_seconds": lease_ttl_seconds})
+        if interval is not None and not (isinstance(interval, int | float) and 0 < interval < lease_ttl_seconds):
+            raise ValidationError(
+                [FieldProblem("interval", interval, f"must be a number of seconds in (0, {lease_ttl_seconds})")]
+            )
+        self._load = load
+        self._leases = {lease.invoice_token: lease for lease in leases}
+        self._ttl = lease_ttl_seconds
+        self._interval = float(interval) if interval is not None else lease_ttl_seconds / 3
+        self._lost: dict[str, NuntiqError] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.extensions = 0
+
+    def __enter__(self) -> LeaseKeeper:
+        self._thread = threading.Thread(target=self._loop, name="invoice-lease-keeper", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def add(self, leases: Iterable[Lease]) -> None:
+        """Keep more leases alive (a later batch of the same run)."""
+        for lease in leases:
+            self._leases[lease.invoice_token] = lease
+
+    def is_lost(self, lease: Lease | str) -> bool:
+        token = lease.invoice_token if isinstance(lease, Lease) else lease
+        return token in self._lost
+
+    def lost_reason(self, lease: Lease | str) -> NuntiqError | None:
+        return self._lost.get(lease.invoice_token if isinstance(lease, Lease) else lease)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval):
+            self.extend_all()
+
+    def extend_all(self) -> None:
+        """One beat: extend every lease still held and not lost (the thread calls this; tests may too)."""
+        for token, lease in list(self._leases.items()):
+            if self._stop.is_set() and self._thread is not None:
+                return
+            held = self._load.held_lease(token)
+            if token in self._lost or held is None or held.lease_id != lease.lease_id:
+                continue  # reported, released, or lost: nothing to keep
+            try:
+                self._load.extend_lease(held, lease_ttl_seconds=self._ttl)
+                self.extensions += 1
+            except (ConflictError, NotFoundError) as refused:
+                if self._load.held_lease(token) is None:
+                    continue  # reported meanwhile: the refusal is about a finished invoice
+                self._lost[token] = refused
+                self._load.context.logger.warn(
+                    f"Lost the lease on invoice {token}: {refused}; it will not be delivered by this run",
+                    step="lease",
+                    detail={"invoice_token": token},
+                )
+            except NuntiqError as exc:  # a blip: the next beat comes well before the lease lapses
+                self._load.context.logger.warn(f"Could not extend the lease on {token}: {exc}", step="lease")
+            except Exception as exc:  # e.g. the context was closed under a keeper never exited: stop
+                self._load.context.logger.debug(f"Lease keeper stopped: {exc!r}", step="lease")
+                self._stop.set()
+                return

@@ -214,10 +214,12 @@ class LifecycleMessageLoad:
         include_internal_notes: bool = False,
         page_size: int = 500,
     ) -> Iterator[LifecycleMessage]:
-        """Messages across invoices recorded at or after ``since``, oldest first, every page.
+        """Messages across invoices recorded after ``since`` (exclusive), oldest first, every page.
 
-        Arguments are checked when this is called, before the first request,
-        not when iteration starts.
+        ``recorded_at`` is unique and increasing per tenant (microseconds), so
+        passing the last ``recorded_at`` seen back as ``since`` - the docs'
+        watermark recipe - returns each message once. Arguments are checked
+        when this is called, before the first request, not when iteration starts.
         """
         problems: list[FieldProblem] = []
         since_utc, since_problem = _since_utc(since, tz)

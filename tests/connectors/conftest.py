@@ -145,7 +145,7 @@ NO_WORK = {"claimed": 0, "pushed": 0, "failed": 0}
 
 
 def summary_of(pushed: int = 0, failed: int = 0, claimed: int | None = None, **others: int) -> dict[str, int]:
-    counts = {"recovered": 0, "unreported": 0, "already_delivered": 0, **others}
+    counts = {"recovered": 0, "unreported": 0, "already_delivered": 0, "lease_lost": 0, **others}
     return {"claimed": pushed + failed if claimed is None else claimed, "pushed": pushed, "failed": failed, **counts}
 
 

@@ -3,9 +3,9 @@
 Each test runs the connector through ``crashing_run.py`` (``nuntiq`` that
 kills itself with SIGKILL on the Nth call of a named SDK method), checks that
 the process really died of SIGKILL at that moment and what the crash left
-behind, moves the sandbox clock past the leases and the delta run's TTL that
-a killed run leaves open, reruns the connector with plain ``nuntiq run`` and
-proves:
+behind, moves the sandbox clock past the leases a killed run leaves open
+(the delta run it left lapses within a minute and never blocks the rerun),
+reruns the connector with plain ``nuntiq run`` and proves:
 
 * exactly one delivered CSV per invoice, counted by the invoice numbers
   *inside* the files of the outbox and ``sent/`` (hidden and ``.tmp`` files
@@ -23,6 +23,7 @@ These tests get a sandbox of their own: they move its clock by hours.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -40,9 +41,10 @@ pytestmark = pytest.mark.live
 
 CRASHING_RUN = Path(__file__).with_name("crashing_run.py")
 RUN_TIMEOUT = 30.0
-PAST_LEASES_AND_DELTA_TTL = 3601  # leases 600 s, a delta run 3600 s
+PAST_LEASES_AND_DELTA_TTL = 601  # leases 600 s; a delta run's lease is 60 s
 SIGKILLED = -9
 HEADER = "invoice_number\tdate\tcurrency\ttotal\tsupplier_code\tline_count"
+TEMP_OF_RUN = re.compile(r"^\.nuntiq-acme_erp_push~run_[0-9a-f]+~")  # a worker tags its temporary files with its run
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +82,7 @@ def run_killed(
 
 
 def rerun(world: PushWorld, connector: Path = CONNECTOR, **config: Any) -> subprocess.CompletedProcess[str]:
-    """What an operator (or the scheduler) does after a crash: wait out the leases and the delta run, run again."""
+    """What an operator (or the scheduler) does after a crash: wait out the leases, run again."""
     world.sandbox.admin.advance_clock(PAST_LEASES_AND_DELTA_TTL)
     result = world.run(connector, timeout=RUN_TIMEOUT, **config)
     assert result.returncode == 0, result.stderr
@@ -167,7 +169,7 @@ def test_killed_run_is_finished_by_the_rerun_exactly_once(
         assert delivered_at_crash == Counter()
     elif temp_left:
         assert delivered_at_crash == Counter(["INV-0001"])
-        assert any(name.startswith(".nuntiq-acme_erp_push~INV-0002-") for name in temp_files(push_world)), temp_files(
+        assert any(TEMP_OF_RUN.match(name) and "~INV-0002-" in name for name in temp_files(push_world)), temp_files(
             push_world
         )
     else:
@@ -209,16 +211,24 @@ def test_a_second_rerun_does_nothing(push_world: PushWorld) -> None:
     assert_finished_exactly_once(push_world, tokens)
 
 
-def test_a_rerun_while_the_crashed_delta_run_is_still_open_delivers_nothing_twice(push_world: PushWorld) -> None:
-    """Leases lapsed (600 s), the killed run's delta run (3600 s) not: that rerun fails, the next one finishes."""
-    tokens = push_world.invoices(4)
-    run_killed(push_world, "SFTPConnection._rename_no_clobber:2:after")
-    push_world.sandbox.admin.advance_clock(601)
-    early = push_world.run(timeout=RUN_TIMEOUT)
-    assert early.returncode == 1
-    assert "DELTA_RUN_ACTIVE" in early.stderr
-    assert invoice_numbers_delivered(push_world) == Counter(["INV-0001", "INV-0002"])
-    rerun(push_world)
+def test_a_rerun_right_after_a_kill_proceeds_and_a_later_one_finishes_exactly_once(push_world: PushWorld) -> None:
+    """The killed run's delta run does not block the stream: a rerun at once pushes what is free (the
+    killed run's invoices are still leased), its temporary files stay while its run may live, and a rerun
+    once its leases lapsed (well within the docs' 2 minutes for the delta run) finishes the rest."""
+    tokens = push_world.invoices(6)
+    run_killed(push_world, "DeliveryJournal._write_records:2:before", batch_size=4)
+    left = [name for name in temp_files(push_world) if "~INV-0002-" in name]
+    assert len(left) == 1, temp_files(push_world)
+    assert TEMP_OF_RUN.match(left[0]), left
+    at_once = push_world.run(timeout=RUN_TIMEOUT, batch_size=4)
+    assert at_once.returncode == 0, at_once.stderr
+    assert push_world.statuses(tokens) == [100, 92, 92, 92, 100, 100]
+    assert left[0] in temp_files(push_world)  # the killed run's delta run may still live: not touched yet
+    push_world.sandbox.admin.advance_clock(119)  # the killed run's delta run lapsed; its leases did not
+    state = push_world.sandbox.admin.get_invoice(tokens[1])
+    assert state["lease_live"] is True, state
+    push_world.sandbox.admin.advance_clock(600 - 119 + 1)
+    rerun(push_world, batch_size=4)
     assert_finished_exactly_once(push_world, tokens)
 
 
@@ -242,7 +252,7 @@ def test_killed_batch_run_is_finished_by_the_rerun_exactly_once(
     run_killed(push_world, kill_at, file_mode="batch")
 
     assert invoice_numbers_delivered(push_world) == (Counter(numbers(4)) if file_landed else Counter())
-    assert any(name.startswith(".nuntiq-acme_erp_push~invoices-") for name in temp_files(push_world)) is temp_left
+    assert any(TEMP_OF_RUN.match(name) and "~invoices-" in name for name in temp_files(push_world)) is temp_left
     assert 100 not in push_world.statuses(tokens)[2:]
 
     rerun(push_world, file_mode="batch")
@@ -281,21 +291,17 @@ def test_a_kill_after_the_result_before_the_journal_forgets_leaves_no_record(pus
     assert_finished_exactly_once(push_world, tokens)
 
 
-def test_a_rerun_blocked_by_the_crashed_delta_run_gives_its_claims_back(push_world: PushWorld) -> None:
-    """A killed run leaves its delta run open for its TTL (3600 s), its leases only for 600 s.
-
-    A rerun in between claims the invoices, connects, then fails to start its
-    delta run (409 DELTA_RUN_ACTIVE) and exits, leaving the invoices it claimed
-    at 92 for another lease: the connector releases its claims when the SFTP
-    login fails (``_release_all``) but not when the delta run cannot start.
-    """
+def test_a_worker_that_cannot_open_its_delta_run_gives_its_claims_back(push_world: PushWorld) -> None:
+    """Claimed first, then the delta run refused (here: the token may not run deltas): nothing stays at 92."""
     tokens = push_world.invoices(4)
-    run_killed(push_world, "SFTPConnection._rename_no_clobber:2:after")
-    push_world.sandbox.admin.advance_clock(601)
-    early = push_world.run(timeout=RUN_TIMEOUT)
-    assert early.returncode == 1
-    assert "DELTA_RUN_ACTIVE" in early.stderr
-    assert push_world.statuses(tokens) == [100, 90, 90, 90]
+    push_world.sandbox.admin.add_fault(r"/v1/delta-runs$", method="POST", status=503, count=100)
+    try:
+        failed = push_world.run(timeout=RUN_TIMEOUT, api_max_retries=0)
+    finally:
+        push_world.sandbox.admin.clear_faults()
+    assert failed.returncode == 1
+    assert push_world.statuses(tokens) == [90, 90, 90, 90]
+    assert push_world.delivered() == []
 
 
 def test_a_name_taken_during_the_move_and_a_kill_before_the_record_is_rewritten_does_not_duplicate(

@@ -32,7 +32,7 @@ INBOX = "/drop/invoices"
 CONFIG = {"connector_name": "supplier_drop_pull", "remote_inbox": INBOX, "settle_seconds": 0}
 NUMBERS = [f"INV-{n}" for n in range(1, 6)]
 SIGKILLED = -9
-PAST_THE_DELTA_RUN_TTL = 3601
+PAST_THE_DELTA_RUN_TTL = 61  # a killed run's exclusive delta run lapses a minute after its last heartbeat
 
 
 @pytest.fixture(scope="module")

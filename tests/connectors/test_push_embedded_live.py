@@ -428,7 +428,8 @@ def _start_worker_b_during_worker_as_upload(
     worker_b: list[subprocess.CompletedProcess[str]] = []
 
     def rename(self: Any, oldpath: str, newpath: str) -> Any:
-        if not worker_b and posixpath.basename(oldpath).startswith(".nuntiq-acme_erp_push~INV-0001"):
+        name = posixpath.basename(oldpath)  # .nuntiq-acme_erp_push~<run id>~INV-0001-...
+        if not worker_b and name.startswith(".nuntiq-acme_erp_push~") and "~INV-0001" in name:
             worker_b.append(world.run(timeout=RUN_TIMEOUT, batch_size=1, **config_b))
         return original(self, oldpath, newpath)
 
@@ -452,15 +453,10 @@ def test_a_second_worker_started_meanwhile_never_leaves_the_invoices_it_claimed_
     assert worker_a.returncode == 0, worker_a.stderr
     assert world.status(tokens[0])["status"] == 100
     invoice_b = world.status(tokens[1])
-    assert invoice_b["status"] in (90, 100), (
-        f"worker B (exit {worker_b.returncode}) left INV-0002 at {invoice_b['status']} "
-        f"(lease_live={invoice_b['lease_live']}):\n{worker_b.stderr[-1500:]}"
-    )
-    if invoice_b["status"] == 90:
-        assert invoice_b["lease_live"] is False
-        assert worker_b.returncode != 0
-    else:
-        assert worker_b.returncode == 0, worker_b.stderr
+    # Runs of the stream are shared: B delivers its invoice while A's upload is in flight, and leaves A's alone.
+    assert worker_b.returncode == 0, worker_b.stderr
+    assert invoice_b["status"] == 100, invoice_b
+    assert len(outbox_names(world)) == 2
 
 
 def test_another_job_sharing_the_drop_folder_does_not_delete_an_upload_in_flight(

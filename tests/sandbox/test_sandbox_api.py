@@ -48,6 +48,7 @@ OPERATIONS: list[tuple[str, str, str, Any]] = [
     ("GET", f"/lifecycle-messages?since={SINCE}&ext_reference_1=x", "LIFECYCLE_READ", None),
     ("POST", "/delta-runs", "DELTA_STATE", {"connector_name": "c", "stream_name": "s"}),
     ("GET", "/delta-runs/run_1", "DELTA_STATE", None),
+    ("POST", "/delta-runs/run_1/heartbeat", "DELTA_STATE", None),
     ("POST", "/delta-runs/run_1/complete", "DELTA_STATE", {}),
     ("POST", "/delta-runs/run_1/fail", "DELTA_STATE", {}),
     ("GET", "/delta-state/c/s", "DELTA_STATE", None),
@@ -196,6 +197,7 @@ def test_another_tenants_objects_are_not_found(make_api: Callable[..., Api]) -> 
         problem(other.client.request(method, url, json=body), 404, "INVOICE_NOT_FOUND")
     problem(other.get(f"/delta-runs/{run['run_id']}"), 404, "DELTA_RUN_NOT_FOUND")
     problem(other.post(f"/delta-runs/{run['run_id']}/complete", json={}), 404, "DELTA_RUN_NOT_FOUND")
+    problem(other.post(f"/delta-runs/{run['run_id']}/heartbeat"), 404, "DELTA_RUN_NOT_FOUND")
     problem(other.get("/delta-state/c/iso"), 404, "DELTA_STATE_NOT_FOUND")
     assert other.post("/invoices/claim", json={"limit": 500}).json()["leases"] == []
     poll = other.get("/lifecycle-messages", params={"since": SINCE, "ext_reference_1": "ISO-REF"}).json()

@@ -70,7 +70,10 @@ def test_responses_match_the_spec(api: Api) -> None:
     conforms("DeltaRun", run)
     conforms("DeltaRun", api.get(f"/delta-runs/{run['run_id']}").json())
     conforms("DeltaState", api.get("/delta-state/c/s").json())
-    conforms("DeltaRun", api.post(f"/delta-runs/{run['run_id']}/complete", json={"new_cursor": "1"}).json())
+    conforms("DeltaRun", api.post(f"/delta-runs/{run['run_id']}/heartbeat").json())
+    done = api.post(f"/delta-runs/{run['run_id']}/complete", json={"new_cursor": "2026-11-15T12:00:00Z"}).json()
+    conforms("DeltaRun", done)
+    assert done["cursor_outcome"] == "advanced"
     conforms("DeltaState", api.get("/delta-state/c/s").json())
     failed = api.post("/delta-runs", json={"connector_name": "c", "stream_name": "s"}).json()
     conforms("DeltaRun", api.post(f"/delta-runs/{failed['run_id']}/fail", json={}).json())

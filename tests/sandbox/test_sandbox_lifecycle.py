@@ -266,9 +266,10 @@ def test_poll_paginates_in_a_stable_order(api: Api) -> None:
     # Every ext_reference given must match.
     narrowed = poll(api, since=since, ext_reference_1="customer-a", ext_reference_3="bu-2").json()["data"]
     assert {m["invoice_token"] for m in narrowed} == {tokens[2]}
-    # since is inclusive and moves the window.
-    later = poll(api, since=expected[-1][1], ext_reference_1="customer-a").json()["data"]
+    # since is exclusive and moves the window: the last message seen is not returned again.
+    later = poll(api, since=expected[-2][1], ext_reference_1="customer-a").json()["data"]
     assert [m["id"] for m in later] == [expected[-1][0]]
+    assert poll(api, since=expected[-1][1], ext_reference_1="customer-a").json()["data"] == []
     # tier filter
     assert poll(api, since=since, ext_reference_1="customer-a", tier=2).json()["data"] == []
 
@@ -330,4 +331,45 @@ def test_recorded_at_stays_ordered_when_the_clock_is_set_back(make_api: Callable
         api.admin.set_clock((now + timedelta(seconds=1)).isoformat())
     assert second["recorded_at"] > first["recorded_at"]
     polled = poll(api, since=first["recorded_at"], ext_reference_1="back").json()["data"]
-    assert [m["code"] for m in polled] == ["RECEIVED", "CAPTURED"]
+    assert [m["code"] for m in polled] == ["CAPTURED"]
+
+
+def test_the_watermark_recipe_returns_each_message_once_at_one_clock_instant(make_api: Callable[..., Api]) -> None:
+    """Several messages recorded at the same clock instant: passing the last recorded_at back loses and repeats none."""
+    api = make_api()
+    tokens = [api.invoice(ext_reference_1="SAME")["invoice_token"] for _ in range(3)]
+    instant = sandbox_now(api.admin)
+    watermark = (instant - timedelta(seconds=1)).isoformat()
+
+    def burst(code: str) -> None:
+        for token in tokens:
+            api.admin.set_clock(instant.isoformat())  # every message at the same instant of the clock
+            ok(api, token, code=code)
+
+    def poll_all() -> list[dict[str, Any]]:
+        nonlocal watermark
+        seen: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"since": watermark, "ext_reference_1": "same", "limit": 2}
+        while True:
+            page = poll(api, **params).json()
+            seen += page["data"]
+            if not page["next_cursor"]:
+                break
+            params["cursor"] = page["next_cursor"]
+        if seen:
+            watermark = seen[-1]["recorded_at"]
+        return seen
+
+    try:
+        burst("RECEIVED")
+        first = poll_all()
+        assert poll_all() == []
+        burst("CAPTURED")
+        second = poll_all()
+    finally:
+        api.admin.set_clock((instant + timedelta(seconds=1)).isoformat())
+    assert [m["code"] for m in first] == ["RECEIVED"] * 3
+    assert [m["code"] for m in second] == ["CAPTURED"] * 3
+    assert len({m["id"] for m in first + second}) == 6
+    assert all(m["recorded_at"].startswith(instant.strftime("%Y-%m-%dT%H:%M:%S")) for m in first + second)
+    assert poll_all() == []

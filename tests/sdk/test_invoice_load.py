@@ -213,3 +213,42 @@ def test_a_lapsed_lease_cannot_be_extended(world: World) -> None:
     world.admin.advance_clock(61)
     with pytest.raises(LeaseExpiredError):
         load.extend_lease(lease.invoice_token, lease_ttl_seconds=600)
+
+
+def test_an_old_lease_is_refused_after_a_re_claim_across_two_loads(world: World) -> None:
+    """Leases are values: a restarted process holding its old Lease still fences, whatever Load it uses."""
+    tenant, token = world.tenant()
+    world.invoice(tenant, **invoice_spec())
+    crashed = InvoiceLoad(world.context(token))
+    [old] = crashed.claim(lease_ttl_seconds=60)
+    assert (old.status, old.previous_status, old.invoice_number) == (92, 90, "INV-1001")
+    world.admin.advance_clock(120)  # the first worker stalled; its lease lapsed
+    [new] = InvoiceLoad(world.context(token)).claim(lease_ttl_seconds=600)
+    assert (new.invoice_token, new.lease_id != old.lease_id) == (old.invoice_token, True)
+
+    restarted = InvoiceLoad(world.context(token))  # knows nothing but the Lease value it kept
+    with pytest.raises(LeaseMismatchError):
+        restarted.acknowledge(old)
+    with pytest.raises(LeaseMismatchError):
+        restarted.extend_lease(old, lease_ttl_seconds=600)
+    with pytest.raises(LeaseMismatchError):
+        restarted.release_lease(old)
+    with pytest.raises(LeaseMismatchError):
+        restarted.integration_result(old, success=False, failure_code="STALE_WORKER")
+    assert restarted.acknowledge(new).status == 93  # the live lease, from a third Load instance
+    assert restarted.integration_result(new, success=True).status == 100
+
+
+def test_a_token_only_lease_call_needs_a_lease_this_load_holds(world: World) -> None:
+    tenant, token = world.tenant()
+    world.invoice(tenant, **invoice_spec())
+    claimer, other = InvoiceLoad(world.context(token)), InvoiceLoad(world.context(token))
+    [lease] = claimer.claim()
+    for action in (other.acknowledge, other.extend_lease, other.release_lease):
+        with pytest.raises(ValidationError) as caught:
+            action(lease.invoice_token)
+        assert (caught.value.problems[0].field, caught.value.problems[0].value) == ("lease", lease.invoice_token)
+    assert claimer.acknowledge(lease.invoice_token).status == 93  # the docs' token-only call, looked up
+    assert claimer.held_lease(lease.invoice_token) == lease
+    assert claimer.integration_result(lease.invoice_token, success=True).status == 100
+    assert claimer.held_lease(lease.invoice_token) is None

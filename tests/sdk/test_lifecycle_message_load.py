@@ -223,7 +223,7 @@ def test_poll_since_pages_through_every_message_in_recorded_order(world: World) 
     assert [m.recorded_at for m in polled] == sorted(m.recorded_at for m in polled)
     assert all(isinstance(m.invoice_id, int) and m.ext_reference_1 == "CUSTOMER-A" for m in polled)
     later = list(load.poll_since(since=polled[3].recorded_at, ext_references={1: "CUSTOMER-A"}))
-    assert [m.id for m in later] == [m.id for m in polled[3:]]
+    assert [m.id for m in later] == [m.id for m in polled[4:]]  # since is exclusive
     assert list(load.poll_since(since="2026-11-15T00:00:00Z", ext_references={1: "CUSTOMER-%"})) == []
     naive = list(load.poll_since(since="2026-11-15T13:00:00", tz="Europe/Amsterdam", ext_references={1: "CUSTOMER-A"}))
     assert len(naive) == 6  # 13:00 in Amsterdam is 12:00Z, before every message
@@ -238,3 +238,35 @@ def test_poll_since_arguments_are_checked_when_called(world: World) -> None:
     assert {p.field for p in caught.value.problems} == {"since", "ext_references", "ext_references[2]", "page_size"}
     with pytest.raises(ValidationError, match="tz"):
         load.poll_since(since="2026-11-01T00:00:00", tz="Mars/Base", ext_references={1: "A"})
+
+
+def test_the_docs_watermark_recipe_returns_each_message_once(world: World) -> None:
+    """Seed 003: store the last recorded_at and pass it as the next since - with messages at one clock instant."""
+    tenant, writer = world.tenant()
+    load = LifecycleMessageLoad(world.context(writer))
+    tokens = [world.invoice(tenant, **invoice_spec(f"INV-{n}"))["invoice_token"] for n in range(3)]
+    instant = "2026-11-15T12:00:00Z"
+    watermark = "2026-11-14T00:00:00Z"
+
+    def burst(code: str) -> None:
+        for token in tokens:
+            world.admin.set_clock(instant)  # every message at the same clock instant
+            _post(load, token, code)
+
+    def poll() -> list[str]:
+        nonlocal watermark
+        batch = list(load.poll_since(since=watermark, ext_references={1: "CUSTOMER-A"}, page_size=2))
+        if batch:
+            watermark = batch[-1].recorded_at
+        return [f"{m.invoice_token}:{m.code}" for m in batch]
+
+    pinned = world.admin.clock()["now"]
+    try:
+        burst("VALIDATED")
+        assert poll() == [f"{t}:VALIDATED" for t in tokens]
+        assert poll() == []
+        burst("ACCEPTED")
+        assert poll() == [f"{t}:ACCEPTED" for t in tokens]
+        assert poll() == []
+    finally:
+        world.admin.set_clock(pinned)  # later tests expect the pinned clock

@@ -80,6 +80,7 @@ SURFACE = {
     "SavePlan",
     "Invoice",
     "InvoiceLine",
+    "LeaseKeeper",
     "SaveResult",
     *(name for name in views.__all__ if inspect.isclass(getattr(views, name))),
     # delta runs

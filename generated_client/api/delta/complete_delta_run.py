@@ -98,7 +98,17 @@ def sync_detailed(
     body: DeltaRunComplete,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[DeltaRun | Problem]:
-    """Finish a run and advance the stream's cursor.
+    """Finish a run and advance the stream's cursor, only ever forward.
+
+     The stream's cursor moves to `new_cursor` only if that is past the
+    cursor the stream holds now, compared by the run's `cursor_type`:
+    `timestamp_utc` as instants (ISO-8601 with an offset; anything else is
+    400 naming new_cursor), `integer` as whole numbers (400 otherwise),
+    any other type (`opaque`) only if no other run stored a cursor since
+    this run started. Otherwise the stream keeps its cursor and the answer
+    says so: `cursor_outcome` is `kept_current` and `stream_cursor` holds
+    the cursor kept. A shared run whose lease lapsed may still complete;
+    an exclusive one that lapsed is 409 DELTA_RUN_FINISHED.
 
     Args:
         run_id (str):
@@ -153,7 +163,17 @@ def sync(
     body: DeltaRunComplete,
     idempotency_key: str | Unset = UNSET,
 ) -> DeltaRun | Problem | None:
-    """Finish a run and advance the stream's cursor.
+    """Finish a run and advance the stream's cursor, only ever forward.
+
+     The stream's cursor moves to `new_cursor` only if that is past the
+    cursor the stream holds now, compared by the run's `cursor_type`:
+    `timestamp_utc` as instants (ISO-8601 with an offset; anything else is
+    400 naming new_cursor), `integer` as whole numbers (400 otherwise),
+    any other type (`opaque`) only if no other run stored a cursor since
+    this run started. Otherwise the stream keeps its cursor and the answer
+    says so: `cursor_outcome` is `kept_current` and `stream_cursor` holds
+    the cursor kept. A shared run whose lease lapsed may still complete;
+    an exclusive one that lapsed is 409 DELTA_RUN_FINISHED.
 
     Args:
         run_id (str):
@@ -183,7 +203,17 @@ async def asyncio_detailed(
     body: DeltaRunComplete,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[DeltaRun | Problem]:
-    """Finish a run and advance the stream's cursor.
+    """Finish a run and advance the stream's cursor, only ever forward.
+
+     The stream's cursor moves to `new_cursor` only if that is past the
+    cursor the stream holds now, compared by the run's `cursor_type`:
+    `timestamp_utc` as instants (ISO-8601 with an offset; anything else is
+    400 naming new_cursor), `integer` as whole numbers (400 otherwise),
+    any other type (`opaque`) only if no other run stored a cursor since
+    this run started. Otherwise the stream keeps its cursor and the answer
+    says so: `cursor_outcome` is `kept_current` and `stream_cursor` holds
+    the cursor kept. A shared run whose lease lapsed may still complete;
+    an exclusive one that lapsed is 409 DELTA_RUN_FINISHED.
 
     Args:
         run_id (str):
@@ -216,7 +246,17 @@ async def asyncio(
     body: DeltaRunComplete,
     idempotency_key: str | Unset = UNSET,
 ) -> DeltaRun | Problem | None:
-    """Finish a run and advance the stream's cursor.
+    """Finish a run and advance the stream's cursor, only ever forward.
+
+     The stream's cursor moves to `new_cursor` only if that is past the
+    cursor the stream holds now, compared by the run's `cursor_type`:
+    `timestamp_utc` as instants (ISO-8601 with an offset; anything else is
+    400 naming new_cursor), `integer` as whole numbers (400 otherwise),
+    any other type (`opaque`) only if no other run stored a cursor since
+    this run started. Otherwise the stream keeps its cursor and the answer
+    says so: `cursor_outcome` is `kept_current` and `stream_cursor` holds
+    the cursor kept. A shared run whose lease lapsed may still complete;
+    an exclusive one that lapsed is 409 DELTA_RUN_FINISHED.
 
     Args:
         run_id (str):

@@ -100,9 +100,20 @@ def sync_detailed(
 ) -> Response[DeltaRun | Problem]:
     """Start a run of one (connector_name, stream_name) and read the previous cursor.
 
-     One active run per stream: a second start while a run is active and its
-    lease has not lapsed is 409 DELTA_RUN_ACTIVE. A run whose lease lapsed
-    (its process died) is marked `abandoned` and the new run starts.
+     Runs are shared by default: several workers of one connector may run
+    the same stream at once (invoices are shared out by claim and lease,
+    not by the delta run). A run holds a short lease of
+    `run_ttl_seconds` (default 60) that the worker renews with
+    `POST /delta-runs/{run_id}/heartbeat`; a run whose lease lapsed (its
+    process died) is marked `abandoned`, so a crash blocks nothing.
+    Completing moves the stream's cursor only forward (see
+    `DeltaRunComplete`).
+
+    `exclusive: true` opts into one run at a time: the start is 409
+    DELTA_RUN_ACTIVE (with `active_run_id`) while another run of the stream
+    holds a live lease, and a shared start is refused while an exclusive
+    run holds one. A crashed exclusive holder loses the stream when its
+    lease lapses (60 s by default).
 
     Args:
         idempotency_key (str | Unset):
@@ -154,9 +165,20 @@ def sync(
 ) -> DeltaRun | Problem | None:
     """Start a run of one (connector_name, stream_name) and read the previous cursor.
 
-     One active run per stream: a second start while a run is active and its
-    lease has not lapsed is 409 DELTA_RUN_ACTIVE. A run whose lease lapsed
-    (its process died) is marked `abandoned` and the new run starts.
+     Runs are shared by default: several workers of one connector may run
+    the same stream at once (invoices are shared out by claim and lease,
+    not by the delta run). A run holds a short lease of
+    `run_ttl_seconds` (default 60) that the worker renews with
+    `POST /delta-runs/{run_id}/heartbeat`; a run whose lease lapsed (its
+    process died) is marked `abandoned`, so a crash blocks nothing.
+    Completing moves the stream's cursor only forward (see
+    `DeltaRunComplete`).
+
+    `exclusive: true` opts into one run at a time: the start is 409
+    DELTA_RUN_ACTIVE (with `active_run_id`) while another run of the stream
+    holds a live lease, and a shared start is refused while an exclusive
+    run holds one. A crashed exclusive holder loses the stream when its
+    lease lapses (60 s by default).
 
     Args:
         idempotency_key (str | Unset):
@@ -185,9 +207,20 @@ async def asyncio_detailed(
 ) -> Response[DeltaRun | Problem]:
     """Start a run of one (connector_name, stream_name) and read the previous cursor.
 
-     One active run per stream: a second start while a run is active and its
-    lease has not lapsed is 409 DELTA_RUN_ACTIVE. A run whose lease lapsed
-    (its process died) is marked `abandoned` and the new run starts.
+     Runs are shared by default: several workers of one connector may run
+    the same stream at once (invoices are shared out by claim and lease,
+    not by the delta run). A run holds a short lease of
+    `run_ttl_seconds` (default 60) that the worker renews with
+    `POST /delta-runs/{run_id}/heartbeat`; a run whose lease lapsed (its
+    process died) is marked `abandoned`, so a crash blocks nothing.
+    Completing moves the stream's cursor only forward (see
+    `DeltaRunComplete`).
+
+    `exclusive: true` opts into one run at a time: the start is 409
+    DELTA_RUN_ACTIVE (with `active_run_id`) while another run of the stream
+    holds a live lease, and a shared start is refused while an exclusive
+    run holds one. A crashed exclusive holder loses the stream when its
+    lease lapses (60 s by default).
 
     Args:
         idempotency_key (str | Unset):
@@ -219,9 +252,20 @@ async def asyncio(
 ) -> DeltaRun | Problem | None:
     """Start a run of one (connector_name, stream_name) and read the previous cursor.
 
-     One active run per stream: a second start while a run is active and its
-    lease has not lapsed is 409 DELTA_RUN_ACTIVE. A run whose lease lapsed
-    (its process died) is marked `abandoned` and the new run starts.
+     Runs are shared by default: several workers of one connector may run
+    the same stream at once (invoices are shared out by claim and lease,
+    not by the delta run). A run holds a short lease of
+    `run_ttl_seconds` (default 60) that the worker renews with
+    `POST /delta-runs/{run_id}/heartbeat`; a run whose lease lapsed (its
+    process died) is marked `abandoned`, so a crash blocks nothing.
+    Completing moves the stream's cursor only forward (see
+    `DeltaRunComplete`).
+
+    `exclusive: true` opts into one run at a time: the start is 409
+    DELTA_RUN_ACTIVE (with `active_run_id`) while another run of the stream
+    holds a live lease, and a shared start is refused while an exclusive
+    run holds one. A crashed exclusive holder loses the stream when its
+    lease lapses (60 s by default).
 
     Args:
         idempotency_key (str | Unset):

@@ -120,9 +120,14 @@ def sync_detailed(
     limit: int | Unset = 500,
     cursor: str | Unset = UNSET,
 ) -> Response[LifecycleMessagePage | Problem]:
-    """Messages across invoices recorded at or after `since` (keyset-paginated).
+    """Messages across invoices recorded after `since` (keyset-paginated).
 
-     Ordered by (recorded_at, id) ascending. At least one `ext_reference_N`
+     `since` is exclusive: a message recorded exactly at `since` is not
+    returned. `recorded_at` has microsecond precision and is unique and
+    increasing per tenant in the order messages are recorded (two messages
+    never share one, even at the same clock instant), so passing the last
+    `recorded_at` seen back as `since` returns each message once.
+    Ordered by (recorded_at, id) ascending. At least one `ext_reference_N`
     filter is required (400 EXT_REFERENCE_REQUIRED); each is a
     case-insensitive literal equality match against the invoice's
     ext_reference_N. Pass `next_cursor` back as `cursor` for the next page.
@@ -215,9 +220,14 @@ def sync(
     limit: int | Unset = 500,
     cursor: str | Unset = UNSET,
 ) -> LifecycleMessagePage | Problem | None:
-    """Messages across invoices recorded at or after `since` (keyset-paginated).
+    """Messages across invoices recorded after `since` (keyset-paginated).
 
-     Ordered by (recorded_at, id) ascending. At least one `ext_reference_N`
+     `since` is exclusive: a message recorded exactly at `since` is not
+    returned. `recorded_at` has microsecond precision and is unique and
+    increasing per tenant in the order messages are recorded (two messages
+    never share one, even at the same clock instant), so passing the last
+    `recorded_at` seen back as `since` returns each message once.
+    Ordered by (recorded_at, id) ascending. At least one `ext_reference_N`
     filter is required (400 EXT_REFERENCE_REQUIRED); each is a
     case-insensitive literal equality match against the invoice's
     ext_reference_N. Pass `next_cursor` back as `cursor` for the next page.
@@ -271,9 +281,14 @@ async def asyncio_detailed(
     limit: int | Unset = 500,
     cursor: str | Unset = UNSET,
 ) -> Response[LifecycleMessagePage | Problem]:
-    """Messages across invoices recorded at or after `since` (keyset-paginated).
+    """Messages across invoices recorded after `since` (keyset-paginated).
 
-     Ordered by (recorded_at, id) ascending. At least one `ext_reference_N`
+     `since` is exclusive: a message recorded exactly at `since` is not
+    returned. `recorded_at` has microsecond precision and is unique and
+    increasing per tenant in the order messages are recorded (two messages
+    never share one, even at the same clock instant), so passing the last
+    `recorded_at` seen back as `since` returns each message once.
+    Ordered by (recorded_at, id) ascending. At least one `ext_reference_N`
     filter is required (400 EXT_REFERENCE_REQUIRED); each is a
     case-insensitive literal equality match against the invoice's
     ext_reference_N. Pass `next_cursor` back as `cursor` for the next page.
@@ -330,9 +345,14 @@ async def asyncio(
     limit: int | Unset = 500,
     cursor: str | Unset = UNSET,
 ) -> LifecycleMessagePage | Problem | None:
-    """Messages across invoices recorded at or after `since` (keyset-paginated).
+    """Messages across invoices recorded after `since` (keyset-paginated).
 
-     Ordered by (recorded_at, id) ascending. At least one `ext_reference_N`
+     `since` is exclusive: a message recorded exactly at `since` is not
+    returned. `recorded_at` has microsecond precision and is unique and
+    increasing per tenant in the order messages are recorded (two messages
+    never share one, even at the same clock instant), so passing the last
+    `recorded_at` seen back as `since` returns each message once.
+    Ordered by (recorded_at, id) ascending. At least one `ext_reference_N`
     filter is required (400 EXT_REFERENCE_REQUIRED); each is a
     case-insensitive literal equality match against the invoice's
     ext_reference_N. Pass `next_cursor` back as `cursor` for the next page.
