@@ -135,6 +135,7 @@ def send(endpoint: Callable[P, Response[T | Problem]], *args: P.args, **kwargs: 
     try:
         try:
             response = endpoint(*args, **kwargs)
+            request = _last_request.get()
         except httpx.TransportError as exc:
             raise _connection_error(exc, _last_request.get()) from exc
         except httpx.RequestError as exc:  # DecodingError: a body that does not match its Content-Encoding
@@ -153,7 +154,10 @@ def send(endpoint: Callable[P, Response[T | Problem]], *args: P.args, **kwargs: 
     parsed = response.parsed
     if isinstance(parsed, Problem) or response.status_code >= 400:
         problem = _json_object(response.content) or (parsed.to_dict() if isinstance(parsed, Problem) else None)
-        raise error_from_response(response.status_code, problem, response.headers)
+        error = error_from_response(response.status_code, problem, response.headers)
+        if request is not None:  # where it failed, for the message a person reads (never a header)
+            error.request_method, error.request_url = request.method, str(request.url.copy_with(query=None))
+        raise error
     if parsed is None:
         raise APIResponseError(
             f"{response.status_code} response has no body the client can read",
@@ -188,11 +192,15 @@ def _connection_error(exc: httpx.TransportError, request: httpx.Request | None) 
         with contextlib.suppress(ValueError):
             attempts += int(request.headers.get(RETRY_COUNT_HEADER, "0"))
     target = f"{method} {path}" if method else "request"
+    where = ""
+    if request is not None:
+        port = request.url.port or {"http": 80, "https": 443}.get(request.url.scheme)
+        where = f" at {request.url.host}:{port}" if port else f" at {request.url.host}"
     tries = f" after {attempts} attempts" if attempts > 1 else ""
     reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
     what = "timed out" if cls is APITimeoutError else "could not reach the Nuntiq API"
-    return cls(f"{target} {what}{tries} ({reason})", request_method=method, request_path=path)
+    return cls(f"{target} {what}{where}{tries} ({reason})", request_method=method, request_path=path)
 
 
 def _undecodable(exc: httpx.RequestError, request: httpx.Request | None) -> APIResponseError:
