@@ -230,3 +230,27 @@ def test_sftp_failures_read_as_two_lines(
     for word in words:
         assert word in "\n".join(lines), f"{word!r} not in {lines}"
     assert secrets["sftp_password"] not in err
+
+
+@pytest.mark.live
+def test_a_push_that_leaves_invoices_unreported_prints_its_summary_and_exits_1(
+    job: Job, sandbox: SandboxServer, nuntiq_sftp: SFTPDropFolder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tenant, token = sandbox.admin.create_tenant_with_token()
+    for n in range(3):
+        sandbox.admin.create_invoice(tenant.tenant_id, **invoice_spec(f"INV-UNREP-{n}"))
+    (nuntiq_sftp.root / "outbox").mkdir()
+    sandbox.admin.add_fault(r"/integration-result$", method="POST", status=500, count=2)
+    job.token = token.token
+    config = {**nuntiq_sftp.config(), "connector_name": "unreported", "remote_outbox": "/outbox"}
+    try:
+        code = job.run(
+            PUSH_CONNECTOR, secrets=nuntiq_sftp.secrets(), api_base_url=sandbox.api_url, api_max_retries=0, **config
+        )
+    finally:
+        sandbox.admin.clear_faults()
+    out, err = capsys.readouterr()
+    assert code == 1, err
+    summary = json.loads(out)
+    assert (summary["pushed"], summary["unreported"]) == (1, 2)
+    assert "2 invoice(s) handled but not reported" in err
