@@ -344,7 +344,8 @@ class BaseLoad:
         return self._upsert(size)
 
     def _batch_size(self, batch_size: int | None) -> int:
-        size = batch_size or self.batch_size or self._shape().max_batch
+        size = batch_size if batch_size is not None else self.batch_size  # 0 is refused, not the default
+        size = size if size is not None else self._shape().max_batch
         limit = self._shape().max_batch
         if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= limit:
             raise ValidationError([FieldProblem("batch_size", size, f"must be an integer from 1 to {limit}")])

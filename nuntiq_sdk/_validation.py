@@ -8,6 +8,7 @@ JSON-Schema walk, and the SDK never restates a limit the spec already states.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -77,6 +78,8 @@ def _compile(schema: dict[str, Any]) -> list[Check]:
                 return f"must be of type {json_type}, got bool"
             if not isinstance(value, accepted):
                 return f"must be of type {json_type}, got {type(value).__name__}"
+            if isinstance(value, float) and not math.isfinite(value):  # JSON has no NaN or infinity
+                return f"must be a finite number, got {value}"
             return None
 
         checks.append(check_type)
@@ -160,7 +163,7 @@ def _compile(schema: dict[str, Any]) -> list[Check]:
 _FAST_TYPES: Mapping[str, str] = {
     "string": "v.__class__ is str",
     "integer": "v.__class__ is int",
-    "number": "(v.__class__ is float or v.__class__ is int)",
+    "number": "(v.__class__ is int or (v.__class__ is float and v - v == 0.0))",  # finite: nan/inf - itself is nan
     "boolean": "v.__class__ is bool",
     "array": "(v.__class__ is list or v.__class__ is tuple)",
     "object": "v.__class__ is dict",
