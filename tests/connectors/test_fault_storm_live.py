@@ -22,7 +22,7 @@ from nuntiq_sdk import JobContext
 from nuntiq_sdk.objects.supplier import SupplierLoad
 from tests.connectors.conftest import HEADER, PushWorld, run_summary
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.heavy]
 
 CLIENT_TIMEOUT = 0.5  # seconds; every stall below outlasts it
 STALL_MS = 1500
