@@ -40,7 +40,7 @@ from typing import Any, TypeVar
 import attrs
 import paramiko
 
-from nuntiq_sdk import ConfigError, JobContext, NuntiqError
+from nuntiq_sdk import ConfigError, JobContext, JobIncompleteError, NuntiqError
 from nuntiq_sdk.delta import delta_run, is_run_live
 from nuntiq_sdk.objects.invoice import Invoice, InvoiceLoad, Lease, LeaseKeeper
 from nuntiq_sdk.sftp import (
@@ -453,4 +453,10 @@ def run(context: JobContext) -> dict[str, Any]:
         summary = pusher.summary
         r.set_records_processed(summary["pushed"] + summary["failed"] + summary["recovered"])
         r.set_metadata({**summary, "remote_outbox": config.remote_outbox, "file_mode": config.file_mode})
-    return {"claimed": claimed, **summary}
+    result = {"claimed": claimed, **summary}
+    if summary["unreported"]:  # the run is recorded; the exit code must still show that work is left
+        raise JobIncompleteError(
+            f"{summary['unreported']} invoice(s) handled but not reported to Nuntiq; the next run finishes them",
+            result,
+        )
+    return result

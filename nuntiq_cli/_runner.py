@@ -1,10 +1,18 @@
-"""``nuntiq run PATH.py --settings settings.json [--job-param K=V ...]``: run one connector.
+"""``nuntiq run PATH.py --settings settings.json [--job-param K=V ...] [--verbose]``: run one connector.
 
-Builds the JobContext from settings.json, calls the module's ``run(context)``,
-prints the summary it returns, and exits 1 when the connector raises (2 for
-bad arguments or settings). On a terminal a status line under the log shows
-the elapsed time and what the connector has done so far (log records counted
-by step); when the output is not a terminal, only plain log lines are written.
+Builds the JobContext from settings.json, calls the module's ``run(context)``
+and prints the summary it returns. On a terminal a status line under the log
+shows the elapsed time and what the connector has done so far (log records
+counted by step); when the output is not a terminal, only plain log lines are
+written.
+
+A failure reads as at most two lines on the console: what failed and where
+(operation, host:port, request id), then the likely fix and the JSON-lines log
+that holds the traceback; ``--verbose`` prints the traceback too. Every
+registered secret is redacted. Exit codes (``EXIT_CODES``): 0 done; 1 the job
+failed, including a run that ended with work undone (``JobIncompleteError``,
+whose summary is still printed); 2 bad arguments or settings, wherever the
+``ConfigError`` is raised (building the context or inside the connector).
 """
 
 from __future__ import annotations
@@ -23,20 +31,49 @@ from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any, TextIO
 
-from nuntiq_sdk import ConfigError, JobContext
+import httpx
+
+from nuntiq_sdk import (
+    APIConnectionError,
+    APIResponseError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    ConfigError,
+    InternalServerError,
+    JobContext,
+    JobIncompleteError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+)
 from nuntiq_sdk._lib_alias import install as install_lib_alias
 
-__all__ = ["configure", "load_connector", "run"]
+__all__ = ["EXIT_CODES", "configure", "load_connector", "run"]
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_CODES = f"""exit codes:
+  {EXIT_OK}  done: the summary is printed on stdout
+  {EXIT_FAILED}  the job failed, or ended with work undone (e.g. invoices delivered but not reported;
+     the summary is still printed); the log (<work-dir>/logs/connector.jsonl) has the traceback
+  {EXIT_USAGE}  bad arguments or settings (a ConfigError, also when the connector raises one)"""
 
 _SPINNER = "|/-\\"
 _CLEAR = "\r\033[K"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = EXIT_CODES
     parser.add_argument("path", type=Path, help="the connector module (a .py file with run(context))")
     parser.add_argument("--settings", required=True, type=Path, help="settings.json for the job")
-    parser.add_argument("--job-param", action="append", default=[], metavar="K=V", help="a job parameter (repeatable)")
+    parser.add_argument(
+        "--job-param", action="append", default=[], metavar="K=V", help="a job parameter (repeatable, each key once)"
+    )
     parser.add_argument("--work-dir", type=Path, help="folder for local files and logs (default: a temporary one)")
+    parser.add_argument(
+        "--verbose", action="store_true", help="print tracebacks on the console too (the log file always has them)"
+    )
 
 
 def load_connector(path: Path) -> Callable[[JobContext], Any]:
@@ -62,8 +99,12 @@ def _job_params(pairs: list[str]) -> dict[str, str]:
     params: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
-        if not sep or not key:
+        if not sep or not key.strip():
             raise ValueError(f"--job-param {pair!r} must look like KEY=VALUE")
+        if any(ord(c) < 32 or ord(c) == 127 for c in pair):
+            raise ValueError(f"--job-param {pair!r} must not contain control characters")
+        if key in params:
+            raise ValueError(f"--job-param {key} is given twice ({params[key]!r} and {value!r}); give it once")
         params[key] = value
     return params
 
@@ -133,22 +174,94 @@ class StatusLine(logging.Handler):
             self.stream.flush()
 
 
+def _api_where(context: JobContext) -> tuple[str, str]:
+    """The API's ``host:port`` and its base URL (without credentials), for messages."""
+    base = str(context.api.get_httpx_client().base_url).rstrip("/")
+    url = httpx.URL(base)
+    port = url.port or {"http": 80, "https": 443}.get(url.scheme, 0)
+    return f"{url.host}:{port}", str(url.copy_with(username=None, password=None))
+
+
+def _request_target(exc: APIStatusError) -> str:
+    if not exc.request_method or not exc.request_url:
+        return ""
+    url = httpx.URL(exc.request_url)
+    port = url.port or {"http": 80, "https": 443}.get(url.scheme, 0)
+    return f"{exc.request_method} {url.path} on {url.host}:{port}: "
+
+
+def _hint(exc: BaseException, context: JobContext) -> str:
+    """The likely fix for an expected failure, or "" when there is no good guess."""
+    host, base_url = _api_where(context)
+    if isinstance(exc, ConfigError):
+        return "fix the settings named above (settings.json, the environment or --job-param)"
+    if isinstance(exc, AuthenticationError):
+        return "the API token was refused: check secrets.api_token (or NUNTIQ_API_TOKEN) for this API"
+    if isinstance(exc, PermissionDeniedError):
+        return "the API token lacks a permission this connector needs: ask for a token that has it"
+    if isinstance(exc, NotFoundError) and not httpx.URL(base_url).path.rstrip("/").endswith("/v1"):
+        return f"the API URL should end in /v1 (it is {base_url}): set config.api_base_url or NUNTIQ_API_URL"
+    if isinstance(exc, APITimeoutError):
+        return f"the API at {host} did not answer in time: run again later, or raise config.api_timeout_seconds"
+    if isinstance(exc, APIConnectionError):
+        return f"check that the API URL {base_url} is right (config.api_base_url or NUNTIQ_API_URL) and the API is up"
+    if isinstance(exc, RateLimitError | InternalServerError):
+        return "the API is busy or failing: run again later (the retries are used up)"
+    if isinstance(exc, APIResponseError):
+        return f"{base_url} answered something that is not the Nuntiq API: check the API URL"
+    return _sftp_hint(exc)
+
+
+def _sftp_hint(exc: BaseException) -> str:
+    from nuntiq_sdk.sftp import HostKeyVerificationError, SFTPDeliveryError  # only when a connector failed
+
+    if isinstance(exc, HostKeyVerificationError):
+        return (
+            "check the server's host key with its administrator, then update config.sftp_known_hosts "
+            "or config.sftp_host_key_fingerprint"
+        )
+    if isinstance(exc, SFTPDeliveryError):
+        import paramiko
+
+        cause = exc.__cause__
+        if isinstance(cause, paramiko.AuthenticationException):
+            return "the SFTP login was refused: check config.sftp_user and secrets.sftp_password or sftp_private_key"
+        if isinstance(cause, OSError) and not isinstance(cause, paramiko.SSHException):
+            return "check config.sftp_host and config.sftp_port, and that the SFTP server is up"
+    return ""
+
+
+def _report_failure(exc: Exception, context: JobContext, label: str, verbose: bool) -> None:
+    """One line (what failed and where) through the log, one line (fix, log path) on stderr."""
+    what = "has bad settings" if isinstance(exc, ConfigError) else "failed"
+    where = _request_target(exc) if isinstance(exc, APIStatusError) else ""
+    kind = "" if isinstance(exc, ConfigError | JobIncompleteError) else f"{type(exc).__name__}: "
+    context.logger.error(f"{label} {what}: {where}{kind}{exc}", step="run", exc_info=exc)
+    hint = _hint(exc, context)
+    log = context.logger.log_path
+    tail = "the traceback is above" if verbose else f"traceback in {log.resolve()}" if log else ""
+    line = "; ".join(part for part in (hint, tail) if part)
+    if line:
+        print(context.logger.redact(f"  {line[0].upper()}{line[1:]}"), file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         params = _job_params(args.job_param)
         connector = load_connector(args.path)
     except (OSError, ImportError, AttributeError, ValueError, SyntaxError) as exc:
         print(f"nuntiq run: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     interactive = sys.stderr.isatty()
     status = StatusLine(sys.stderr, args.path.stem) if interactive else None
     try:
         context = JobContext.from_settings(
             args.settings, job_params=params, work_dir=args.work_dir, console=status or sys.stderr
         )
-    except ConfigError as exc:
+    except ConfigError as exc:  # its message is already redacted
         print(f"nuntiq run: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    context.logger.console_tracebacks = bool(getattr(args, "verbose", False))
     with context:
         try:
             if status is not None:
@@ -156,8 +269,10 @@ def run(args: argparse.Namespace) -> int:
                     summary = connector(context)
             else:
                 summary = connector(context)
-        except Exception as exc:  # the connector's failure is the job's result: log it, exit non-zero
-            context.logger.exception(f"{args.path.stem} failed: {type(exc).__name__}: {exc}", step="run")
-            return 1
+        except Exception as exc:  # the connector's failure is the job's result: say it, exit non-zero
+            if isinstance(exc, JobIncompleteError):
+                print(json.dumps(exc.summary, indent=2, default=str, ensure_ascii=False))
+            _report_failure(exc, context, args.path.stem, context.logger.console_tracebacks)
+            return EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_FAILED
     print(json.dumps(summary, indent=2, default=str, ensure_ascii=False))
-    return 0
+    return EXIT_OK

@@ -27,6 +27,7 @@ from nuntiq_sandbox._middleware import (
     IdempotencyMiddleware,
     LatencyMiddleware,
     RequestIdMiddleware,
+    WriteLog,
 )
 from nuntiq_sandbox._problems import install_error_handlers
 from nuntiq_sandbox._seed import SEEDS, seed_demo
@@ -96,6 +97,7 @@ def create_app(
     store = Store(db)
     authenticator = Authenticator(store)
     faults = FaultRegistry()
+    writes = WriteLog()
     app = connexion.AsyncApp(
         __name__,
         specification_dir=spec_dir(),
@@ -119,11 +121,14 @@ def create_app(
         ),
     )
     app.add_api(
-        ADMIN_SPEC, base_path=ADMIN_BASE_PATH, name="admin", resolver=HandlerResolver([AdminHandlers(store, faults)])
+        ADMIN_SPEC,
+        base_path=ADMIN_BASE_PATH,
+        name="admin",
+        resolver=HandlerResolver([AdminHandlers(store, faults, writes)]),
     )
     # Each lands just before request validation, after the previous one: after security.
     app.add_middleware(PermissionMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION)
-    app.add_middleware(IdempotencyMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION, store=store)
+    app.add_middleware(IdempotencyMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION, store=store, writes=writes)
     app.add_middleware(LatencyMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION)
     install_error_handlers(app)
     if seed == "demo":

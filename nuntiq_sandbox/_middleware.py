@@ -49,6 +49,7 @@ __all__ = [
     "IdempotencyMiddleware",
     "LatencyMiddleware",
     "RequestIdMiddleware",
+    "WriteLog",
     "ensure_request_id",
 ]
 
@@ -296,6 +297,39 @@ class LatencyMiddleware:
 # -- idempotency -----------------------------------------------------------------
 
 
+class WriteLog:
+    """Per tenant: keyed POSTs applied, replayed and refused as in use, and identical requests applied twice.
+
+    Kept in memory for the admin API (``GET /_sandbox/tenants/{id}/writes``), so a
+    fault-storm test can prove that retries never applied one write twice.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._applied: dict[str, dict[str, tuple[str, int]]] = {}
+        self._counts: dict[str, dict[str, int]] = {}
+
+    def count(self, tenant_id: str, outcome: str) -> None:
+        with self._lock:
+            counts = self._counts.setdefault(tenant_id, {"applied": 0, "replayed": 0, "in_use": 0})
+            counts[outcome] += 1
+
+    def applied(self, tenant_id: str, path: str, fingerprint: str) -> None:
+        self.count(tenant_id, "applied")
+        with self._lock:
+            seen = self._applied.setdefault(tenant_id, {})
+            _, times = seen.get(fingerprint, (path, 0))
+            seen[fingerprint] = (path, times + 1)
+
+    def report(self, tenant_id: str) -> dict[str, Any]:
+        with self._lock:
+            counts = dict(self._counts.get(tenant_id, {"applied": 0, "replayed": 0, "in_use": 0}))
+            repeated = [
+                {"path": path, "times": times} for path, times in self._applied.get(tenant_id, {}).values() if times > 1
+            ]
+        return {**counts, "repeated": repeated}
+
+
 class IdempotencyMiddleware:
     """``Idempotency-Key`` on the Customer API's POSTs, scoped to the token's tenant.
 
@@ -304,9 +338,10 @@ class IdempotencyMiddleware:
     Runs inside connexion's stack, where the operation and the token are known.
     """
 
-    def __init__(self, app: ASGIApp, store: Store) -> None:
+    def __init__(self, app: ASGIApp, store: Store, writes: WriteLog | None = None) -> None:
         self.app = app
         self.store = store
+        self.writes = writes if writes is not None else WriteLog()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = _header(scope, b"idempotency-key") if scope["type"] == "http" else None
@@ -328,17 +363,21 @@ class IdempotencyMiddleware:
                 422, "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for a different request; use a new key."
             )
         if outcome == "in_use":
+            self.writes.count(tenant_id, "in_use")
             raise ApiProblem(
                 409,
                 "IDEMPOTENCY_KEY_IN_USE",
                 "A request with this Idempotency-Key is still in flight; retry after it finishes.",
             )
         if outcome == "replay":
+            self.writes.count(tenant_id, "replayed")
             await _send_response(send, 200, _mark_replay(stored or b"{}"), [(b"content-type", b"application/json")])
             return
-        await self._run_and_store(scope, _replay_body(body, receive), send, tenant_id, key)
+        status = await self._run_and_store(scope, _replay_body(body, receive), send, tenant_id, key)
+        if 200 <= status < 300:
+            self.writes.applied(tenant_id, str(scope["path"]), fingerprint)
 
-    async def _run_and_store(self, scope: Scope, receive: Receive, send: Send, tenant_id: str, key: str) -> None:
+    async def _run_and_store(self, scope: Scope, receive: Receive, send: Send, tenant_id: str, key: str) -> int:
         status = 0
         is_json = stored = False
         chunks: list[bytes] = []
@@ -363,6 +402,7 @@ class IdempotencyMiddleware:
         finally:
             if not stored:
                 self._finish(tenant_id, key, None)
+        return status
 
     def _begin(self, tenant_id: str, key: str, fingerprint: str) -> tuple[str, bytes | None]:
         with self.store.transaction() as conn:

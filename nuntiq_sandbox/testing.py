@@ -242,6 +242,10 @@ class SandboxAdmin:
         body = {"path_regex": path_regex, "count": count, **{k: v for k, v in options.items() if v is not None}}
         return dict(self._call("POST", "/faults", body))
 
+    def writes(self, tenant_id: str) -> dict[str, Any]:
+        """The tenant's keyed writes: ``applied``, ``replayed``, ``in_use`` and ``repeated`` (applied twice)."""
+        return dict(self._call("GET", f"/tenants/{tenant_id}/writes"))
+
     def list_faults(self) -> list[dict[str, Any]]:
         return list(self._call("GET", "/faults")["data"])
 

@@ -22,6 +22,7 @@ from nuntiq_sdk._exceptions import (
     APIStatusError,
     ConfigError,
     FieldProblem,
+    JobIncompleteError,
     NuntiqError,
     ValidationError,
 )
@@ -179,6 +180,7 @@ __all__ = [
     "InvoiceRecord",
     "InvoiceStatusResponse",
     "JobContext",
+    "JobIncompleteError",
     "Lease",
     "LeaseKeeper",
     "LifecycleMessage",

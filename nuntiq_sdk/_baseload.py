@@ -517,7 +517,8 @@ class BaseLoad(Generic[E]):
         return meta.label(entity._key_source() if entity._new or full else entity._base, f"new row #{index}")
 
     def _batch_size(self, batch_size: int | None) -> int:
-        size = batch_size or self.batch_size or self._shape().max_batch
+        size = batch_size if batch_size is not None else self.batch_size  # 0 is refused, not the default
+        size = size if size is not None else self._shape().max_batch
         limit = self._shape().max_batch
         if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= limit:
             raise ValidationError([FieldProblem("batch_size", size, f"must be an integer from 1 to {limit}")])

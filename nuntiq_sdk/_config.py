@@ -24,6 +24,7 @@ __all__ = [
     "ENV_API_URL",
     "HTTP_LOGGER_NAME",
     "IDEMPOTENCY_KEY_HEADER",
+    "IDEMPOTENCY_KEY_IN_USE_CODE",
     "LOG_DIR_NAME",
     "LOG_FILE_NAME",
     "REDACTED",
@@ -71,6 +72,8 @@ RETRY_SAFE_METHODS: frozenset[str] = frozenset({"GET", "HEAD", "OPTIONS", "PUT",
 """Methods retried without an Idempotency-Key; POST and PATCH need one."""
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_IN_USE_CODE = "IDEMPOTENCY_KEY_IN_USE"
+"""The 409 problem code of a key whose first request is still running; retried like a 503."""
 REQUEST_ID_HEADER = "X-Request-Id"
 RETRY_AFTER_HEADER = "Retry-After"
 RETRY_COUNT_HEADER = "X-Nuntiq-Retry-Count"

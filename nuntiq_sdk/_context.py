@@ -13,16 +13,19 @@
 ``api_timeout_seconds`` (number > 0), ``api_max_retries`` (integer >= 0),
 ``api_verify_tls`` (boolean, default true) and ``work_dir`` (relative paths
 are taken from the settings file's folder). Every problem is collected and
-reported in one ``ConfigError``.
+reported in one ``ConfigError``, with every secret of the file (and the
+environment's token, and the password of any ``scheme://user:password@``
+URL) replaced by ``***`` before a value is shortened for the message.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import math
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any, TextIO
@@ -46,10 +49,14 @@ from nuntiq_sdk._config import (
 )
 from nuntiq_sdk._exceptions import ConfigError
 from nuntiq_sdk._http import Transport, build_api_client
-from nuntiq_sdk._logging import ConnectorLogger
+from nuntiq_sdk._logging import ConnectorLogger, Redactor
 from nuntiq_sdk._util import short_repr
 
 __all__ = ["JobContext"]
+
+MAX_TIMEOUT_SECONDS = 3600.0
+MAX_RETRIES_LIMIT = 25
+"""``api_max_retries`` above this is a typo, not a policy (with 8 s backoff, 25 retries is over 3 minutes)."""
 
 
 def _read_only(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -119,7 +126,8 @@ class JobContext:
             data = _load_json(path, problems)
         if problems:
             raise ConfigError(problems, source=source)
-        parsed = _Parsed.check(data, job_params, environ, problems)
+        redactor = _settings_redactor(data, environ)
+        parsed = _Parsed.check(data, job_params, environ, problems, show=lambda v: short_repr(redactor.value(v)))
         if declared is not None and isinstance(data, dict):
             from nuntiq_sdk.settings import check_settings
 
@@ -127,11 +135,11 @@ class JobContext:
             if isinstance(config, dict) and isinstance(secrets, dict | None):
                 problems += check_settings(declared, config, secrets or {})
         if problems or parsed is None:
-            raise ConfigError(problems, source=source)
+            raise ConfigError([redactor.text(p) for p in problems], source=source)
 
         directory = _work_dir(work_dir, parsed.config.get(WORK_DIR_KEY), base_dir, problems)
         if problems or directory is None:
-            raise ConfigError(problems, source=source)
+            raise ConfigError([redactor.text(p) for p in problems], source=source)
 
         logger = ConnectorLogger(secrets=parsed.redact, work_dir=directory, console=console)
         try:
@@ -196,6 +204,20 @@ def _load_json(path: Path, problems: list[str]) -> object:
         return None
 
 
+def _settings_redactor(data: object, environ: Mapping[str, str]) -> Redactor:
+    """Redacts the file's secrets and the environment's token from settings errors, even before they are checked."""
+    redactor = Redactor()
+    secrets = data.get("secrets") if isinstance(data, dict) else None
+    if isinstance(secrets, dict):
+        for value in secrets.values():
+            if isinstance(value, str):
+                redactor.add(value)
+    token = _env(environ, ENV_API_TOKEN)
+    if token is not None:
+        redactor.add(token)
+    return redactor
+
+
 def _type_name(value: object) -> str:
     return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
         type(value), type(value).__name__
@@ -222,9 +244,17 @@ class _Parsed:
 
     @classmethod
     def check(
-        cls, data: object, job_params: Mapping[str, str] | None, environ: Mapping[str, str], problems: list[str]
+        cls,
+        data: object,
+        job_params: Mapping[str, str] | None,
+        environ: Mapping[str, str],
+        problems: list[str],
+        show: Callable[[object], str] = short_repr,
     ) -> _Parsed | None:
-        """Every problem of ``data`` appended to ``problems``; the parsed settings when there is none."""
+        """Every problem of ``data`` appended to ``problems``; the parsed settings when there is none.
+
+        ``show`` renders a value for a message (the caller's redacts secrets first).
+        """
         if not isinstance(data, dict):
             problems.append(f"settings must be a JSON object, got {_type_name(data)}")
             return None
@@ -234,8 +264,7 @@ class _Parsed:
             problems.append("customer_number is missing")
         elif not isinstance(customer_number, str) or not customer_number.strip():
             problems.append(
-                f"customer_number must be a non-empty string, got {_type_name(customer_number)} "
-                f"{short_repr(customer_number)}"
+                f"customer_number must be a non-empty string, got {_type_name(customer_number)} {show(customer_number)}"
             )
 
         secrets = _object(data, "secrets", problems)
@@ -253,11 +282,15 @@ class _Parsed:
             else:
                 for key, value in raw_params.items():
                     if not isinstance(key, str) or not isinstance(value, str):
-                        problems.append(f"job_params[{short_repr(key)}] must be a string, got {short_repr(value)}")
+                        problems.append(f"job_params[{show(key)}] must be a string, got {show(value)}")
+                    elif not key.strip() or _has_control(key):
+                        problems.append(f"job_params key {show(key)} must be a non-empty name, no control characters")
+                    elif _has_control(value):
+                        problems.append(f"job_params[{show(key)}] must have no control characters, got {show(value)}")
                     else:
                         params[key] = value
 
-        base_url = _base_url(config, environ, problems)
+        base_url = _base_url(config, environ, problems, show)
         # Every secret of the file is redacted, even one the environment overrides.
         redact = tuple(value for value in secrets.values() if isinstance(value, str))
         token = _env(environ, ENV_API_TOKEN)
@@ -273,14 +306,14 @@ class _Parsed:
             elif isinstance(file_token, str):
                 token = file_token
 
-        timeout = _number(config, API_TIMEOUT_KEY, DEFAULT_TIMEOUT, problems)
-        max_retries = _count(config, API_MAX_RETRIES_KEY, DEFAULT_MAX_RETRIES, problems)
+        timeout = _number(config, API_TIMEOUT_KEY, DEFAULT_TIMEOUT, problems, show)
+        max_retries = _count(config, API_MAX_RETRIES_KEY, DEFAULT_MAX_RETRIES, problems, show)
         verify = config.get(API_VERIFY_TLS_KEY, True)
         if not isinstance(verify, bool):
-            problems.append(f"config.{API_VERIFY_TLS_KEY} must be true or false, got {short_repr(verify)}")
+            problems.append(f"config.{API_VERIFY_TLS_KEY} must be true or false, got {show(verify)}")
         work_dir = config.get(WORK_DIR_KEY)
-        if work_dir is not None and (not isinstance(work_dir, str) or not work_dir.strip()):
-            problems.append(f"config.{WORK_DIR_KEY} must be a non-empty string, got {short_repr(work_dir)}")
+        if work_dir is not None and (not isinstance(work_dir, str) or not work_dir.strip() or "\x00" in work_dir):
+            problems.append(f"config.{WORK_DIR_KEY} must be a non-empty string, got {show(work_dir)}")
 
         if problems or base_url is None or token is None or not isinstance(customer_number, str):
             return None
@@ -308,7 +341,13 @@ def _object(data: dict[str, Any], key: str, problems: list[str]) -> dict[str, An
     return value
 
 
-def _base_url(config: dict[str, Any], environ: Mapping[str, str], problems: list[str]) -> str | None:
+def _has_control(text: str) -> bool:
+    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
+def _base_url(
+    config: dict[str, Any], environ: Mapping[str, str], problems: list[str], show: Callable[[object], str]
+) -> str | None:
     from_env = _env(environ, ENV_API_URL)
     where = f"the {ENV_API_URL} environment variable" if from_env else f"config.{API_BASE_URL_KEY}"
     value: object = from_env if from_env else config.get(API_BASE_URL_KEY)
@@ -319,30 +358,42 @@ def _base_url(config: dict[str, Any], environ: Mapping[str, str], problems: list
         )
         return None
     if not isinstance(value, str):
-        problems.append(f"{where} must be a string, got {_type_name(value)} {short_repr(value)}")
+        problems.append(f"{where} must be a string, got {_type_name(value)} {show(value)}")
         return None
     url = value.strip()
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        problems.append(f"{where} must be an absolute http(s) URL, got {short_repr(url)}")
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        port_ok = False
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok or _has_control(url):
+        problems.append(f"{where} must be an absolute http(s) URL, got {show(url)}")
         return None
     if from_env:
         config[API_BASE_URL_KEY] = url
     return url
 
 
-def _number(config: dict[str, Any], key: str, default: float, problems: list[str]) -> float:
+def _number(
+    config: dict[str, Any], key: str, default: float, problems: list[str], show: Callable[[object], str]
+) -> float:
     value = config.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        problems.append(f"config.{key} must be a number of seconds > 0, got {short_repr(value)}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not 0 < value <= MAX_TIMEOUT_SECONDS
+    ):
+        limit = f"{MAX_TIMEOUT_SECONDS:g}"
+        problems.append(f"config.{key} must be a number of seconds > 0 and <= {limit}, got {show(value)}")
         return default
     return float(value)
 
 
-def _count(config: dict[str, Any], key: str, default: int, problems: list[str]) -> int:
+def _count(config: dict[str, Any], key: str, default: int, problems: list[str], show: Callable[[object], str]) -> int:
     value = config.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        problems.append(f"config.{key} must be an integer >= 0, got {short_repr(value)}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_RETRIES_LIMIT:
+        problems.append(f"config.{key} must be an integer from 0 to {MAX_RETRIES_LIMIT}, got {show(value)}")
         return default
     return value
 

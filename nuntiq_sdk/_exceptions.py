@@ -4,6 +4,7 @@
 
     NuntiqError                                   anything the SDK raises
     ├── ConfigError (ValueError)                  fix settings.json / the environment; never retry
+    ├── JobIncompleteError                        the job ran but left work undone (.summary); exit 1
     ├── ValidationError (ValueError)              fix the data; raised before any request (.problems)
     ├── APIConnectionError                        network failed after the retries; run again later
     │   └── APITimeoutError
@@ -112,6 +113,7 @@ __all__ = [
     "InvoiceNotFoundError",
     "InvoiceNotReadyError",
     "InvoiceStateError",
+    "JobIncompleteError",
     "LeaseExpiredError",
     "LeaseMismatchError",
     "LifecycleTransitionError",
@@ -200,6 +202,22 @@ class ValidationError(NuntiqError, ValueError):
         return (ValidationError, (self.problems,))
 
 
+class JobIncompleteError(NuntiqError):
+    """The job ran to its end but left work undone; ``summary`` is what it did.
+
+    A connector raises it after its work is recorded (e.g. invoices delivered
+    but not reported), so that ``nuntiq run`` prints the summary and exits 1
+    instead of 0: a scheduler sees the failure, the next run finishes the work.
+    """
+
+    def __init__(self, message: str, summary: Mapping[str, Any] | None = None) -> None:
+        self.summary: dict[str, Any] = dict(summary or {})
+        super().__init__(message)
+
+    def __reduce__(self) -> Any:
+        return (JobIncompleteError, (str(self), self.summary))
+
+
 # --- Transport problems: the request may not have been processed --------------
 
 
@@ -274,7 +292,8 @@ class APIStatusError(NuntiqError):
 
     Attributes: ``status_code``; ``code`` (the machine code or None); ``title``;
     ``detail``; ``request_id`` (from the problem or the X-Request-Id header);
-    ``errors`` (``[{"field": ..., "message": ...}]``); ``problem`` (the raw dict).
+    ``errors`` (``[{"field": ..., "message": ...}]``); ``problem`` (the raw dict);
+    ``request_method`` and ``request_url`` (set by the SDK's call helper; None otherwise).
     """
 
     STATUS: ClassVar[int | None] = None
@@ -290,6 +309,8 @@ class APIStatusError(NuntiqError):
         headers: Mapping[str, str] | None = None,
     ) -> None:
         self.status_code = int(status_code)
+        self.request_method: str | None = None
+        self.request_url: str | None = None
         self.problem: dict[str, Any] = dict(problem) if problem else {}
         kept = {name: value for name in (REQUEST_ID_HEADER, RETRY_AFTER_HEADER) if (value := _header(headers, name))}
         self._headers: dict[str, str] = kept

@@ -125,13 +125,16 @@ def _environment_proxy(base_url: str) -> str | None:
     return proxy if "://" in proxy else f"http://{proxy}"
 
 
-def _invoke(endpoint: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-    """Call a generated endpoint function, turning network and body-reading failures into ``NuntiqError``s."""
+def _invoke(endpoint: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> tuple[R, httpx.Request | None]:
+    """Call a generated endpoint function, turning network and body-reading failures into ``NuntiqError``s.
+
+    Returns what it returned and the request that was sent (for naming it in a status error).
+    """
     request_token = _last_request.set(None)
     response_token = _last_response.set(None)
     try:
         try:
-            return endpoint(*args, **kwargs)
+            return endpoint(*args, **kwargs), _last_request.get()
         except httpx.TransportError as exc:
             raise _connection_error(exc, _last_request.get()) from exc
         except httpx.RequestError as exc:  # DecodingError: a body that does not match its Content-Encoding
@@ -154,9 +157,9 @@ def send_raw(endpoint: Callable[P, httpx.Response], *args: P.args, **kwargs: P.k
     For pages the SDK reads once itself (50,000 rows are not worth 50,000
     attrs models thrown away). Raises like ``send``.
     """
-    response = _invoke(endpoint, *args, **kwargs)
+    response, request = _invoke(endpoint, *args, **kwargs)
     if response.status_code >= 400:
-        raise error_from_response(response.status_code, _json_object(response.content), response.headers)
+        raise _status_error(response.status_code, _json_object(response.content), response.headers, request)
     return response
 
 
@@ -167,11 +170,11 @@ def send(endpoint: Callable[P, Response[T | Problem]], *args: P.args, **kwargs: 
     transport's retries), ``APIStatusError`` subclasses (status >= 400 or a
     problem document) and ``APIResponseError`` (a body that cannot be read).
     """
-    response = _invoke(endpoint, *args, **kwargs)
+    response, request = _invoke(endpoint, *args, **kwargs)
     parsed = response.parsed
     if isinstance(parsed, Problem) or response.status_code >= 400:
         problem = _json_object(response.content) or (parsed.to_dict() if isinstance(parsed, Problem) else None)
-        raise error_from_response(response.status_code, problem, response.headers)
+        raise _status_error(response.status_code, problem, response.headers, request)
     if parsed is None:
         raise APIResponseError(
             f"{response.status_code} response has no body the client can read",
@@ -180,6 +183,15 @@ def send(endpoint: Callable[P, Response[T | Problem]], *args: P.args, **kwargs: 
             body=response.content[:1000],
         )
     return Response(status_code=response.status_code, content=response.content, headers=response.headers, parsed=parsed)
+
+
+def _status_error(
+    status: int, problem: dict[str, Any] | None, headers: Mapping[str, str], request: httpx.Request | None
+) -> APIStatusError:
+    error = error_from_response(status, problem, headers)
+    if request is not None:  # where it failed, for the message a person reads (never a header)
+        error.request_method, error.request_url = request.method, str(request.url.copy_with(query=None))
+    return error
 
 
 def call(endpoint: Callable[P, Response[T | Problem]], *args: P.args, **kwargs: P.kwargs) -> T:
@@ -230,11 +242,15 @@ def _connection_error(exc: httpx.TransportError, request: httpx.Request | None) 
         with contextlib.suppress(ValueError):
             attempts += int(request.headers.get(RETRY_COUNT_HEADER, "0"))
     target = f"{method} {path}" if method else "request"
+    where = ""
+    if request is not None:
+        port = request.url.port or {"http": 80, "https": 443}.get(request.url.scheme)
+        where = f" at {request.url.host}:{port}" if port else f" at {request.url.host}"
     tries = f" after {attempts} attempts" if attempts > 1 else ""
     reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
     what = "timed out" if cls is APITimeoutError else "could not reach the Nuntiq API"
-    return cls(f"{target} {what}{tries} ({reason})", request_method=method, request_path=path)
+    return cls(f"{target} {what}{where}{tries} ({reason})", request_method=method, request_path=path)
 
 
 def _undecodable(exc: httpx.RequestError, request: httpx.Request | None) -> APIResponseError:

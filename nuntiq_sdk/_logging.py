@@ -24,6 +24,13 @@ record is created; the two handlers also redact everything they write,
 whichever ``nuntiq_sdk`` logger the record came from. The traceback of an
 ``exc_info`` is rendered (redacted) into the record's ``exc_text``; the
 exception object itself is not attached, so no handler can re-render it.
+A secret shorter than 8 characters is replaced only where it stands alone
+(not inside a longer run of letters and digits), so that a short password
+such as ``ab12`` does not turn ``tab123`` into ``t***3``.
+
+``console_tracebacks`` (default true) says whether the console shows the
+traceback of a record; the file always has it. ``nuntiq run`` turns it off
+unless ``--verbose``, so that an expected failure reads as one line there.
 """
 
 from __future__ import annotations
@@ -45,18 +52,22 @@ from typing import Any, TextIO
 
 from nuntiq_sdk._config import CONNECTOR_LOGGER_NAME, LOG_DIR_NAME, LOG_FILE_NAME, REDACTED, SDK_LOGGER_NAME
 
-__all__ = ["ConnectorLogger"]
+__all__ = ["ConnectorLogger", "Redactor"]
 
 _MAX_DEPTH = 20
 _SHORT_LEVELS = {logging.WARNING: "WARN", logging.CRITICAL: "CRIT"}
 _STEP_WIDTH = 10
 _LOGGER_ID = "nuntiq_logger_id"
+_SHORT_SECRET = 8
+# The password of scheme://user:password@host, registered or not.
+_URL_PASSWORD = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@]*:)[^\s/@]+(?=@)")
+_WORD = "A-Za-z0-9"
 
 ExcInfo = bool | BaseException | None
 
 
-class _Redactor:
-    """Replaces every registered secret by ``***``; longest secrets first."""
+class Redactor:
+    """Replaces every registered secret, and any URL's password, by ``***``; longest secrets first."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -71,12 +82,14 @@ class _Redactor:
                 return
             secrets = self._secrets | {secret}
             ordered = sorted(secrets, key=len, reverse=True)  # alternation tries these in order
-            self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
+            self._pattern = re.compile("|".join(_secret_pattern(s) for s in ordered))
             self._secrets = secrets
 
     def text(self, text: str) -> str:
         pattern = self._pattern
-        return pattern.sub(REDACTED, text) if pattern is not None else text
+        if pattern is not None:
+            text = pattern.sub(REDACTED, text)
+        return _URL_PASSWORD.sub(rf"\g<head>{REDACTED}", text) if "://" in text else text
 
     def value(self, value: object, depth: int = 0) -> Any:
         """``value`` as JSON-compatible data with every secret redacted."""
@@ -93,6 +106,14 @@ class _Redactor:
         if isinstance(value, os.PathLike | _dt.date | _dt.time | decimal.Decimal | uuid.UUID):
             return self.text(str(value))
         return self.text(repr(value))
+
+
+def _secret_pattern(secret: str) -> str:
+    """A long secret anywhere; a short one only where no letter or digit touches it on either side."""
+    escaped = re.escape(secret)
+    if len(secret) >= _SHORT_SECRET:
+        return escaped
+    return rf"(?<![{_WORD}]){escaped}(?![{_WORD}])"
 
 
 def _step_of(record: logging.LogRecord) -> str | None:
@@ -114,9 +135,10 @@ def _exception_text(formatter: logging.Formatter, record: logging.LogRecord) -> 
 
 
 class _ConsoleFormatter(logging.Formatter):
-    def __init__(self, redactor: _Redactor) -> None:
+    def __init__(self, redactor: Redactor) -> None:
         super().__init__()
         self._redactor = redactor
+        self.tracebacks = True
 
     def format(self, record: logging.LogRecord) -> str:
         stamp = _dt.datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
@@ -126,10 +148,10 @@ class _ConsoleFormatter(logging.Formatter):
         detail = getattr(record, "detail", None) if getattr(record, _LOGGER_ID, None) else None
         if isinstance(detail, Mapping) and detail:
             line += "  " + " ".join(f"{key}={_console_value(value)}" for key, value in detail.items())
-        exception = _exception_text(self, record)
+        exception = _exception_text(self, record) if self.tracebacks else ""
         if exception:
             line += "\n" + exception
-        if record.stack_info:
+        if record.stack_info and self.tracebacks:
             line += "\n" + self.formatStack(record.stack_info)
         return self._redactor.text(line)
 
@@ -141,7 +163,7 @@ def _console_value(value: object) -> str:
 
 
 class _JsonFormatter(logging.Formatter):
-    def __init__(self, redactor: _Redactor) -> None:
+    def __init__(self, redactor: Redactor) -> None:
         super().__init__()
         self._redactor = redactor
 
@@ -192,7 +214,7 @@ class ConnectorLogger:
         console: TextIO | None = None,
         level: int = logging.INFO,
     ) -> None:
-        self._redactor = _Redactor()
+        self._redactor = Redactor()
         for secret in secrets:
             self._redactor.add(secret)
         self._id = uuid.uuid4().hex
@@ -204,7 +226,8 @@ class ConnectorLogger:
 
         console_handler = logging.StreamHandler(console if console is not None else sys.stderr)
         console_handler.setLevel(level)
-        console_handler.setFormatter(_ConsoleFormatter(self._redactor))
+        self._console_formatter = _ConsoleFormatter(self._redactor)
+        console_handler.setFormatter(self._console_formatter)
         console_handler.addFilter(own)
         self._handlers: list[logging.Handler] = [console_handler]
 
@@ -220,6 +243,15 @@ class ConnectorLogger:
 
         for handler in self._handlers:
             self._parent.addHandler(handler)
+
+    @property
+    def console_tracebacks(self) -> bool:
+        """Whether the console shows tracebacks (the JSON-lines file always has them)."""
+        return self._console_formatter.tracebacks
+
+    @console_tracebacks.setter
+    def console_tracebacks(self, value: bool) -> None:
+        self._console_formatter.tracebacks = bool(value)
 
     # --- secrets ---------------------------------------------------------------
 

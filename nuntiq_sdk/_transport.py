@@ -5,6 +5,10 @@ What is retried:
 * ``httpx.TransportError`` of the network kind (connect, read, write, remote
   protocol, proxy errors and every timeout), and responses whose status is in
   ``RETRYABLE_STATUS_CODES`` (429 and 5xx).
+* ``409 IDEMPOTENCY_KEY_IN_USE``: the server is still working on an earlier
+  attempt with the same key (typically one that timed out on our side). The
+  request is re-sent, with the same key, until that attempt has finished and
+  its stored answer is replayed - within the same retry budget.
 * A body streamed from a seekable file (an ingestion upload) is rewound
   before each retry; any other streamed body is buffered once so it can be
   sent again.
@@ -27,6 +31,7 @@ never headers, bodies or tokens.
 
 from __future__ import annotations
 
+import json
 import logging
 import random as _random
 import time
@@ -41,6 +46,7 @@ from nuntiq_sdk._config import (
     DEFAULT_MAX_RETRIES,
     HTTP_LOGGER_NAME,
     IDEMPOTENCY_KEY_HEADER,
+    IDEMPOTENCY_KEY_IN_USE_CODE,
     REQUEST_ID_HEADER,
     RETRY_AFTER_HEADER,
     RETRY_AFTER_MAX,
@@ -53,6 +59,8 @@ from nuntiq_sdk._util import parse_retry_after
 __all__ = ["RetryTransport", "new_idempotency_key"]
 
 logger = logging.getLogger(HTTP_LOGGER_NAME)
+
+IN_USE_STATUS = 409
 
 # Errors raised before a single byte of the request went out.
 _NOTHING_SENT: tuple[type[httpx.TransportError], ...] = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -127,7 +135,7 @@ class RetryTransport(httpx.BaseTransport):
             else:
                 if (
                     attempt >= self.max_retries
-                    or response.status_code not in self.retry_statuses
+                    or not (response.status_code in self.retry_statuses or _key_in_use(request, response))
                     or not self._is_retry_safe(request)
                 ):
                     return response
@@ -135,7 +143,10 @@ class RetryTransport(httpx.BaseTransport):
                 delay = min(retry_after, self.retry_after_max) if retry_after is not None else self.backoff(attempt)
                 request_id = response.headers.get(REQUEST_ID_HEADER)
                 response.close()
-                self._log_retry(request, attempt, delay, reason=f"status {response.status_code}", request_id=request_id)
+                reason = f"status {response.status_code}"
+                if response.status_code == IN_USE_STATUS:
+                    reason += f" {IDEMPOTENCY_KEY_IN_USE_CODE} (an earlier attempt is still running)"
+                self._log_retry(request, attempt, delay, reason=reason, request_id=request_id)
             self._sleep(delay)
             if rewind is not None:
                 rewind()
@@ -185,6 +196,17 @@ class RetryTransport(httpx.BaseTransport):
                 },
             },
         )
+
+
+def _key_in_use(request: httpx.Request, response: httpx.Response) -> bool:
+    """A ``409 IDEMPOTENCY_KEY_IN_USE`` for a request that carries a key: our own earlier attempt holds it."""
+    if response.status_code != IN_USE_STATUS or IDEMPOTENCY_KEY_HEADER not in request.headers:
+        return False
+    try:
+        problem = json.loads(response.content)
+    except ValueError:
+        return False
+    return isinstance(problem, dict) and problem.get("code") == IDEMPOTENCY_KEY_IN_USE_CODE
 
 
 def _seekable_body(request: httpx.Request) -> Callable[[], None] | None:

@@ -10,6 +10,7 @@ is written by ``nox -s generate`` into ``nuntiq_sdk._generated.entities``.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -72,6 +73,8 @@ def _compile(schema: dict[str, Any]) -> list[Check]:
                 return f"must be of type {json_type}, got bool"
             if not isinstance(value, accepted):
                 return f"must be of type {json_type}, got {type(value).__name__}"
+            if isinstance(value, float) and not math.isfinite(value):  # JSON has no NaN or infinity
+                return f"must be a finite number, got {value}"
             return None
 
         checks.append(check_type)

@@ -8,6 +8,7 @@ branches; this module holds the whole tree::
     NuntiqError                                   anything the SDK raises
     ├── ConfigError (ValueError)                  fix settings.json / the environment; never retry
     ├── ValidationError (ValueError)              fix the data; raised before any request (.problems)
+    ├── JobIncompleteError                        the job ran but left work undone (.summary); exit 1
     ├── APIConnectionError                        network failed after the retries; run again later
     │   └── APITimeoutError
     ├── APIResponseError                          the API answered something unreadable; report it
@@ -103,6 +104,7 @@ from nuntiq_sdk._exceptions import (
     InvoiceNotFoundError,
     InvoiceNotReadyError,
     InvoiceStateError,
+    JobIncompleteError,
     LeaseExpiredError,
     LeaseMismatchError,
     LifecycleTransitionError,
@@ -160,6 +162,7 @@ __all__ = [
     "InvoiceNotFoundError",
     "InvoiceNotReadyError",
     "InvoiceStateError",
+    "JobIncompleteError",
     "LeaseExpiredError",
     "LeaseMismatchError",
     "LifecycleTransitionError",

@@ -33,6 +33,7 @@ import base64
 import hashlib
 import io
 import json
+import math
 import posixpath
 import re
 import socket
@@ -67,6 +68,7 @@ TEMP_SUFFIX = ".tmp"
 MAX_NAME_STEM = 100
 MAX_COLLISION_SUFFIX = 999
 MAX_RENAME_RACES = 20
+MAX_TIMEOUT_SECONDS = 3600
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 
@@ -137,17 +139,25 @@ class SFTPSettings:
 
         if not isinstance(host, str) or not host:
             problems.append(f"config.{prefix}host is missing or not a string: {host!r}")
+        elif not host.isprintable() or any(c.isspace() for c in host):
+            problems.append(f"config.{prefix}host must be a host name without spaces or control characters: {host!r}")
         if not isinstance(user, str) or not user:
             problems.append(f"config.{prefix}user is missing or not a string: {user!r}")
-        try:
-            port = int(port)
-            if not 0 < port < 65536:
-                raise ValueError
-        except (TypeError, ValueError):
-            problems.append(f"config.{prefix}port must be a port number, got {port!r}")
+        # A whole number (or its digits as text): true is not port 1, and 22.9 is not port 22.
+        whole = isinstance(port, int) and not isinstance(port, bool)
+        if not (whole or (isinstance(port, str) and port.isdigit())) or not 0 < int(port) < 65536:
+            problems.append(f"config.{prefix}port must be a port number from 1 to 65535, got {port!r}")
             port = 22
-        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
-            problems.append(f"config.{prefix}timeout_seconds must be a positive number, got {timeout!r}")
+        if (
+            not isinstance(timeout, int | float)
+            or isinstance(timeout, bool)
+            or not math.isfinite(timeout)
+            or not 0 < timeout <= MAX_TIMEOUT_SECONDS
+        ):
+            problems.append(
+                f"config.{prefix}timeout_seconds must be a number of seconds > 0 and <= {MAX_TIMEOUT_SECONDS}, "
+                f"got {timeout!r}"
+            )
             timeout = 30
         private_key = None
         if key_text or key_path:

@@ -43,7 +43,7 @@ _JSON_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": 
 _FAST_TYPES: Mapping[str, str] = {
     "string": "v.__class__ is str",
     "integer": "v.__class__ is int",
-    "number": "(v.__class__ is float or v.__class__ is int)",
+    "number": "(v.__class__ is int or (v.__class__ is float and v - v == 0.0))",  # finite: nan/inf - itself is nan
     "boolean": "v.__class__ is bool",
     "array": "(v.__class__ is list or v.__class__ is tuple)",
     "object": "v.__class__ is dict",

@@ -14,7 +14,7 @@ from typing import Any
 from starlette.responses import Response
 
 from nuntiq_sandbox._constants import TOKEN_PATTERN
-from nuntiq_sandbox._middleware import FaultRegistry
+from nuntiq_sandbox._middleware import FaultRegistry, WriteLog
 from nuntiq_sandbox._problems import ApiProblem, validation_problem
 from nuntiq_sandbox._store import Store, api_time, db_time, parse_instant
 from nuntiq_sandbox._tokens import generate_token, hash_token
@@ -141,9 +141,10 @@ def create_customer_data_table(store: Store, tenant_id: str, body: dict[str, Any
 class AdminHandlers:
     """operationIds of ``openapi/sandbox-admin.yaml``."""
 
-    def __init__(self, store: Store, faults: FaultRegistry) -> None:
+    def __init__(self, store: Store, faults: FaultRegistry, writes: WriteLog | None = None) -> None:
         self.store = store
         self.faults = faults
+        self.writes = writes if writes is not None else WriteLog()
 
     def get_health(self) -> Response:
         return json_response({"status": "ok", "now": db_time(self.store.now())})
@@ -293,6 +294,11 @@ class AdminHandlers:
 
     def list_faults(self) -> Response:
         return json_response({"data": [rule.to_json() for rule in self.faults.list()]})
+
+    def get_writes(self, tenant_id: str) -> Response:
+        with self.store.transaction() as conn:
+            self._tenant_exists(conn, tenant_id)
+        return json_response(self.writes.report(tenant_id))
 
     def clear_faults(self) -> Response:
         return json_response({"cleared": self.faults.clear()})

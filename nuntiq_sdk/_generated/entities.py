@@ -902,7 +902,7 @@ def _purchaseorder_accepts(row: Mapping[str, Any]) -> bool:
     v = get("total_amount", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not (v.__class__ is float or v.__class__ is int):
+            if not (v.__class__ is int or (v.__class__ is float and v - v == 0.0)):
                 return False
         seen += 1
     v = get("buyer_email", _MISSING)
@@ -981,7 +981,7 @@ def _purchaseorder_accepts_new(row: Mapping[str, Any]) -> bool:
         seen += 1
     v = get("total_amount", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is float or v.__class__ is int):
+        if not (v.__class__ is int or (v.__class__ is float and v - v == 0.0)):
             return False
         seen += 1
     v = get("buyer_email", _MISSING)
@@ -1049,19 +1049,19 @@ def _purchaseorderline_accepts(row: Mapping[str, Any]) -> bool:
     v = get("quantity", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not ((v.__class__ is float or v.__class__ is int) and v >= 0):
+            if not ((v.__class__ is int or (v.__class__ is float and v - v == 0.0)) and v >= 0):
                 return False
         seen += 1
     v = get("unit_price", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not (v.__class__ is float or v.__class__ is int):
+            if not (v.__class__ is int or (v.__class__ is float and v - v == 0.0)):
                 return False
         seen += 1
     v = get("amount", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not (v.__class__ is float or v.__class__ is int):
+            if not (v.__class__ is int or (v.__class__ is float and v - v == 0.0)):
                 return False
         seen += 1
     v = get("uom", _MISSING)
@@ -1118,19 +1118,19 @@ def _purchaseorderline_accepts_new(row: Mapping[str, Any]) -> bool:
         seen += 1
     v = get("quantity", _MISSING)
     if v is not _MISSING:
-        if not ((v.__class__ is float or v.__class__ is int) and v >= 0):
+        if not ((v.__class__ is int or (v.__class__ is float and v - v == 0.0)) and v >= 0):
             return False
         seen += 1
     else:
         return False
     v = get("unit_price", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is float or v.__class__ is int):
+        if not (v.__class__ is int or (v.__class__ is float and v - v == 0.0)):
             return False
         seen += 1
     v = get("amount", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is float or v.__class__ is int):
+        if not (v.__class__ is int or (v.__class__ is float and v - v == 0.0)):
             return False
         seen += 1
     v = get("uom", _MISSING)
@@ -1176,7 +1176,7 @@ def _receiptline_accepts(row: Mapping[str, Any]) -> bool:
     v = get("quantity_received", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not ((v.__class__ is float or v.__class__ is int) and v >= 0):
+            if not ((v.__class__ is int or (v.__class__ is float and v - v == 0.0)) and v >= 0):
                 return False
         seen += 1
     return seen == len(row)
@@ -1201,7 +1201,7 @@ def _receiptline_accepts_new(row: Mapping[str, Any]) -> bool:
         return False
     v = get("quantity_received", _MISSING)
     if v is not _MISSING:
-        if not ((v.__class__ is float or v.__class__ is int) and v >= 0):
+        if not ((v.__class__ is int or (v.__class__ is float and v - v == 0.0)) and v >= 0):
             return False
         seen += 1
     return seen == len(row)
@@ -1349,7 +1349,7 @@ def _paymentline_accepts(row: Mapping[str, Any]) -> bool:
     v = get("amount", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not (v.__class__ is float or v.__class__ is int):
+            if not (v.__class__ is int or (v.__class__ is float and v - v == 0.0)):
                 return False
         seen += 1
     return seen == len(row)
@@ -1382,7 +1382,7 @@ def _paymentline_accepts_new(row: Mapping[str, Any]) -> bool:
         seen += 1
     v = get("amount", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is float or v.__class__ is int):
+        if not (v.__class__ is int or (v.__class__ is float and v - v == 0.0)):
             return False
         seen += 1
     return seen == len(row)
@@ -1429,7 +1429,7 @@ def _payment_accepts(row: Mapping[str, Any]) -> bool:
     v = get("amount", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not (v.__class__ is float or v.__class__ is int):
+            if not (v.__class__ is int or (v.__class__ is float and v - v == 0.0)):
                 return False
         seen += 1
     v = get("method", _MISSING)
@@ -1494,7 +1494,7 @@ def _payment_accepts_new(row: Mapping[str, Any]) -> bool:
         return False
     v = get("amount", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is float or v.__class__ is int):
+        if not (v.__class__ is int or (v.__class__ is float and v - v == 0.0)):
             return False
         seen += 1
     else:

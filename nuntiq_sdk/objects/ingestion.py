@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import mimetypes
 import os
 from collections.abc import Iterator, Mapping
@@ -58,6 +59,9 @@ DEFAULT_CONTENT_TYPE = "application/octet-stream"
 # Files are hashed in chunks of this size, never read whole.
 HASH_CHUNK_BYTES = 1 << 20
 _NESTED = {"lines": "InvoiceLine", "addresses": "Address"}
+# A free-form template value (fields, line and address extras) longer than this is a mistake, not an invoice.
+MAX_FREE_TEXT = 65_536
+MAX_FREE_DEPTH = 20
 
 
 @spec_cache
@@ -220,6 +224,8 @@ class InvoiceDraft(InvoiceImportFields):
                     continue
                 found.extend(_prefixed(f"{field}[{index}]", nested.problems(item)))
         found.extend(_line_number_problems(values.get("lines")))
+        for field in ("fields", *_NESTED):
+            found.extend(_free_form_problems(field, values.get(field)))
         found.extend(self._file_problems(refs))
         return found
 
@@ -267,6 +273,21 @@ def _count_problems(schema: RequestSchema, field: str, items: object) -> list[Fi
         return [FieldProblem(field, None, f"needs at least {low} item{'s' if low > 1 else ''}, has {len(items)}")]
     if high is not None and len(items) > high:
         return [FieldProblem(field, None, f"has {len(items)} items, at most {high} allowed")]
+    return []
+
+
+def _free_form_problems(where: str, value: object, depth: int = 0) -> list[FieldProblem]:
+    """Template fields are free-form: still no NaN or infinity (JSON has none), no text over MAX_FREE_TEXT."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return [FieldProblem(where, value, "must be a finite number (JSON has no NaN or infinity)")]
+    if isinstance(value, str) and len(value) > MAX_FREE_TEXT:
+        return [FieldProblem(where, None, f"is {len(value)} characters long, at most {MAX_FREE_TEXT} accepted")]
+    if depth > MAX_FREE_DEPTH:
+        return [FieldProblem(where, None, f"is nested deeper than {MAX_FREE_DEPTH} levels")]
+    if isinstance(value, Mapping):
+        return [p for key, item in value.items() for p in _free_form_problems(f"{where}.{key}", item, depth + 1)]
+    if isinstance(value, list | tuple):
+        return [p for i, item in enumerate(value) for p in _free_form_problems(f"{where}[{i}]", item, depth + 1)]
     return []
 
 

@@ -92,13 +92,28 @@ PENDING_INTEGRATION = "PendingIntegration"
 PENDING_RESULT = "PendingResult"
 
 
-def _local_file_name(name: object) -> str:
-    """Accept only a plain file name: no directories, no traversal, no device tricks."""
+# The file system's 255-byte limit, less the temporary name's ``.<name>.<8 random>.part``.
+MAX_LOCAL_NAME_BYTES = 240
+
+
+def _local_file_name(name: object, field: str = "name") -> str:
+    """Accept only a plain file name: no directories, no traversal, no device tricks, no control characters."""
     if not isinstance(name, str) or not name or name in {".", ".."}:
-        raise ValidationError([FieldProblem("name", name, "must be a plain, non-empty file name")])
+        raise ValidationError([FieldProblem(field, name, "must be a plain, non-empty file name")])
     if "/" in name or "\\" in name or "\x00" in name or Path(name).name != name or Path(name).is_absolute():
         raise ValidationError(
-            [FieldProblem("name", name, "must be a plain file name without directories or path separators")]
+            [FieldProblem(field, name, "must be a plain file name without directories or path separators")]
+        )
+    if not name.isprintable():
+        raise ValidationError([FieldProblem(field, name, "must not contain control characters (ESC, newline, ...)")])
+    size = len(name.encode("utf-8", errors="surrogatepass"))
+    if size > MAX_LOCAL_NAME_BYTES:
+        raise ValidationError(
+            [
+                FieldProblem(
+                    field, name, f"is {size} bytes long; a local file name may have at most {MAX_LOCAL_NAME_BYTES}"
+                )
+            ]
         )
     return name
 
@@ -120,7 +135,10 @@ class Attachment(AttachmentRecord):
         The file appears complete or not at all (written to a temporary name,
         then renamed), and only after its checksum matched.
         """
-        target_name = _local_file_name(self.file_name if name is None else name)
+        if name is None:  # the server's name: say so, pass another name to save(name) instead
+            target_name = _local_file_name(self.file_name, "file_name (from the server; pass save(name=...))")
+        else:
+            target_name = _local_file_name(name)
         work_dir = Path(self._load.context.work_dir)
         work_dir.mkdir(parents=True, exist_ok=True)
         content = self.read()

@@ -262,8 +262,8 @@ def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
         "job_params['run'] must be a string, got 1",
         "config.api_base_url must be an absolute http(s) URL, got 'ftp://files.example.com'",
         "API token is missing: set secrets.api_token in the settings or the NUNTIQ_API_TOKEN environment variable",
-        "config.api_timeout_seconds must be a number of seconds > 0, got '30'",
-        "config.api_max_retries must be an integer >= 0, got -1",
+        "config.api_timeout_seconds must be a number of seconds > 0 and <= 3600, got '30'",
+        "config.api_max_retries must be an integer from 0 to 25, got -1",
         "config.api_verify_tls must be true or false, got 'yes'",
         "config.work_dir must be a non-empty string, got 7",
     )

@@ -40,6 +40,7 @@ ROOT_ERRORS = {
     "APIStatusError",
     "ConfigError",
     "FieldProblem",
+    "JobIncompleteError",
     "NuntiqError",
     "ValidationError",
 }

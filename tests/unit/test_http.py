@@ -281,7 +281,7 @@ def test_connection_error_after_exhausted_retries() -> None:
     assert error.request_path == "/v1/invoices/claim"
     assert isinstance(error.__cause__, httpx.ConnectError)
     assert str(error) == (
-        "POST /v1/invoices/claim could not reach the Nuntiq API after 4 attempts "
+        "POST /v1/invoices/claim could not reach the Nuntiq API at api.test:443 after 4 attempts "
         "(ConnectError: [Errno 111] Connection refused)"
     )
     assert TOKEN not in str(error)
@@ -296,7 +296,7 @@ def test_timeout_is_an_api_timeout_error() -> None:
         call(get_invoice.sync_detailed, "tok_1", client=client_for(handler))
     assert isinstance(caught.value, APIConnectionError)
     assert caught.value.request_method == "GET"
-    assert str(caught.value) == "GET /v1/invoices/tok_1 timed out (ReadTimeout: timed out)"
+    assert str(caught.value) == "GET /v1/invoices/tok_1 timed out at api.test:443 (ReadTimeout: timed out)"
 
 
 def test_a_body_that_does_not_match_its_encoding_is_an_api_response_error() -> None:

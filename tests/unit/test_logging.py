@@ -165,9 +165,26 @@ def test_secrets_are_redacted_in_exception_text(logger: ConnectorLogger, console
 
 def test_longest_secret_first() -> None:
     stream = io.StringIO()
-    with ConnectorLogger(secrets=["abc", "abcdef", ""], console=stream) as log:
-        log.info("abcdef and abc and abcdefg")
-    assert lines(stream)[0].endswith("*** and *** and ***g")
+    with ConnectorLogger(secrets=["abcdefgh", "abcdefghijkl", ""], console=stream) as log:
+        log.info("abcdefghijkl and abcdefgh and abcdefghijklm")
+    assert lines(stream)[0].endswith("*** and *** and ***m")
+
+
+def test_a_short_secret_is_redacted_only_where_it_stands_alone() -> None:
+    """A 4-character password must not garble the words and numbers it happens to be part of."""
+    stream = io.StringIO()
+    with ConnectorLogger(secrets=["ab12"], console=stream) as log:
+        log.info("tab123 lab12x ab12 (ab12) user:ab12@host retry 1 of 2")
+    assert lines(stream)[0].endswith("tab123 lab12x *** (***) user:***@host retry 1 of 2")
+
+
+def test_a_password_inside_a_url_is_redacted_even_when_not_registered() -> None:
+    stream = io.StringIO()
+    with ConnectorLogger(console=stream) as log:
+        log.info("cannot reach sftp://bob:s3cr3t-pw@files.example.com:22/out (https://api.example/v1 is fine)")
+    assert lines(stream)[0].endswith(
+        "cannot reach sftp://bob:***@files.example.com:22/out (https://api.example/v1 is fine)"
+    )
 
 
 def test_empty_and_blank_secrets_are_ignored() -> None:

@@ -121,6 +121,49 @@ def test_other_statuses_are_not_retried(code: int) -> None:
     assert sleeper.delays == []
 
 
+def in_use(**headers: str) -> httpx.Response:
+    problem = {"title": "Conflict", "status": 409, "code": "IDEMPOTENCY_KEY_IN_USE"}
+    return httpx.Response(409, json=problem, headers=headers)
+
+
+def test_a_key_still_in_use_is_retried_with_the_same_key_until_the_first_attempt_is_replayed() -> None:
+    """A timed-out POST is still running on the server: its key answers 409 IN_USE until it is done."""
+    client, server, sleeper = make([httpx.ReadTimeout("slow"), in_use(), in_use(**{"Retry-After": "3"}), ok()])
+    assert client.post("/suppliers", json={"rows": []}).status_code == 200
+    keys = {sent.headers["idempotency-key"] for sent in server.sent}
+    assert len(server.sent) == 4
+    assert len(keys) == 1
+    assert sleeper.delays == [0.5, 1.0, 3.0]  # the default backoff, then the server's Retry-After
+
+
+def test_a_key_in_use_gives_up_when_the_retry_budget_is_spent() -> None:
+    client, server, sleeper = make([in_use()], max_retries=2)
+    response = client.post("/suppliers", json={})
+    assert response.status_code == 409
+    assert len(server.sent) == 3
+    assert sleeper.delays == [0.5, 1.0]
+
+
+def test_other_409s_are_not_retried_even_with_a_key() -> None:
+    conflict = httpx.Response(409, json={"status": 409, "code": "LEASE_EXPIRED"})
+    client, server, _ = make([conflict, ok()])
+    assert client.post("/invoices/t/acknowledge").status_code == 409
+    assert len(server.sent) == 1
+
+
+def test_a_409_in_use_without_a_key_of_ours_is_not_retried() -> None:
+    """Only a keyed request can be replayed; a PATCH without a key must not be sent twice."""
+    client, server, _ = make([in_use(), ok()])
+    assert client.patch("/x", json={}).status_code == 409
+    assert len(server.sent) == 1
+
+
+def test_a_409_whose_body_is_not_json_is_not_retried() -> None:
+    client, server, _ = make([httpx.Response(409, content=b"<html>busy</html>"), ok()])
+    assert client.post("/x").status_code == 409
+    assert len(server.sent) == 1
+
+
 def test_retry_after_seconds_is_honoured() -> None:
     client, _, sleeper = make([status(429, **{"Retry-After": "7"}), status(503, **{"Retry-After": "0"}), ok()])
     assert client.get("/x").status_code == 200
