@@ -53,11 +53,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, cast
 import attrs
 
 from generated_client.api.full_loads import abort_full_load, commit_full_load, start_full_load
-from generated_client.models import FullLoadCommit, FullLoadObject, FullLoadStart, UpsertOutcome, UpsertResult
+from generated_client.models import FullLoadCommit, FullLoadObject, FullLoadStart
 from generated_client.types import Unset
 from nuntiq_sdk._entity import Entity, EntityMeta
 from nuntiq_sdk._exceptions import APIResponseError, FieldProblem, NuntiqError, ValidationError
-from nuntiq_sdk._http import call, send, send_raw
+from nuntiq_sdk._http import call, call_json, send_raw
 from nuntiq_sdk._pagination import paginate
 from nuntiq_sdk._spec import customer_api_spec, resolve, spec_cache
 from nuntiq_sdk._validation import RequestSchema, check_parameter, parameter_schema
@@ -555,46 +555,44 @@ class BaseLoad(Generic[E]):
         result = SaveResult()
         requests = 0
         for start, batch in _chunks(rows, size):
-            response = send(
-                self.upsert_operation.sync_detailed,
+            answer = call_json(
+                self.upsert_operation.sync_raw,
                 *self._path_args(),
                 client=self.context.api,
                 body=cast(Any, _JSONBody({"rows": batch})),
             )
             requests += 1
-            parsed = response.parsed
-            if not isinstance(parsed, UpsertResult):
-                raise APIResponseError("the upsert response is not an UpsertResult", status_code=response.status_code)
-            self._apply_outcomes(parsed, entities[start : start + len(batch)], batch, result)
+            self._apply_outcomes(answer, entities[start : start + len(batch)], batch, result)
         for entity in self._entities:  # entities with only same-value sets are clean too
             if not entity._new and entity._values and entity.changes() is None:
                 entity._mark_clean()
         return attrs.evolve(result, requests=requests)
 
     def _apply_outcomes(
-        self, parsed: UpsertResult, batch: Sequence[Entity], rows: list[dict[str, Any]], result: SaveResult
+        self, answer: Any, batch: Sequence[Entity], rows: list[dict[str, Any]], result: SaveResult
     ) -> None:
-        """Sort the batch's rows by outcome (request order); saved rows become clean, failed ones stay dirty."""
-        if len(parsed.outcomes) != len(batch):
-            raise APIResponseError(f"the upsert response has {len(parsed.outcomes)} outcomes for {len(batch)} rows")
-        created, updated, unchanged = UpsertOutcome.CREATED, UpsertOutcome.UPDATED, UpsertOutcome.UNCHANGED
+        """Sort the batch's rows by outcome (request order); saved rows become clean, failed ones stay dirty.
+
+        ``answer`` is the ``UpsertResult`` JSON, read as it came: one outcome string per row.
+        """
+        outcomes = answer.get("outcomes") if isinstance(answer, dict) else None
+        if not isinstance(outcomes, list) or len(outcomes) != len(batch):
+            count = len(outcomes) if isinstance(outcomes, list) else "no"
+            raise APIResponseError(f"the upsert response has {count} outcomes for {len(batch)} rows")
+        by_outcome = {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
         key_of = self.meta.key_of
-        failures = {failure.index: failure for failure in parsed.failures}
-        for index, (entity, row, outcome) in enumerate(zip(batch, rows, parsed.outcomes, strict=True)):
-            if outcome is created:
-                result.created.append(key_of(row))
-            elif outcome is updated:
-                result.updated.append(key_of(row))
-            elif outcome is unchanged:
-                result.unchanged.append(key_of(row))
-            else:
-                failure = failures.get(index)
-                if failure is None:
-                    raise APIResponseError(f"the upsert response says row {index} failed but gives no reasons")
-                errors = tuple((e.field, e.message) for e in failure.errors)
-                result.failed.append(FailedRow(key=failure.key.to_dict(), errors=errors, entity=entity))
+        failures = {failure["index"]: failure for failure in answer.get("failures") or ()}
+        for index, (entity, row, outcome) in enumerate(zip(batch, rows, outcomes, strict=True)):
+            saved = by_outcome.get(outcome)
+            if saved is not None:
+                saved.append(key_of(row))
+                entity._mark_clean()
                 continue
-            entity._mark_clean()
+            failure = failures.get(index)
+            if outcome != "failed" or failure is None:
+                raise APIResponseError(f"the upsert response says row {index} {outcome!r} but gives no reasons")
+            errors = tuple((e.get("field"), e.get("message", "")) for e in failure.get("errors") or ())
+            result.failed.append(FailedRow(key=dict(failure.get("key") or {}), errors=errors, entity=entity))
 
     def _full_load_start(self) -> FullLoadStart:
         return FullLoadStart(object_=FullLoadObject(self.full_load_object))

@@ -202,9 +202,9 @@ def call(endpoint: Callable[P, Response[T | Problem]], *args: P.args, **kwargs: 
     return parsed
 
 
-def call_json(endpoint: Callable[P, Response[Any]], /, *args: P.args, **kwargs: P.kwargs) -> Any:
-    """``send(...)`` and return the response body's JSON, read once from its bytes."""
-    return json.loads(send(endpoint, *args, **kwargs).content)
+def call_json(endpoint: Callable[P, httpx.Response], /, *args: P.args, **kwargs: P.kwargs) -> Any:
+    """Call a generated ``sync_raw`` endpoint and return the response body's JSON, parsed once from its bytes."""
+    return json.loads(send_raw(endpoint, *args, **kwargs).content)
 
 
 def build_view(view: Callable[[Mapping[str, Any]], V], data: Any, what: str | None = None) -> V:
@@ -220,9 +220,9 @@ def build_view(view: Callable[[Mapping[str, Any]], V], data: Any, what: str | No
 
 
 def call_view(
-    view: Callable[[Mapping[str, Any]], V], endpoint: Callable[P, Response[Any]], /, *args: P.args, **kwargs: P.kwargs
+    view: Callable[[Mapping[str, Any]], V], endpoint: Callable[P, httpx.Response], /, *args: P.args, **kwargs: P.kwargs
 ) -> V:
-    """``send(...)`` and return the response as an SDK view, e.g. ``call_view(Lease.from_dict, ...)``."""
+    """Call a generated ``sync_raw`` endpoint and return the response as an SDK view (``Lease.from_dict``, ...)."""
     return build_view(view, call_json(endpoint, *args, **kwargs))
 
 

@@ -173,7 +173,7 @@ class _Heartbeat:
         while not self._stop.wait(self._interval):
             try:
                 handle.run = call_view(
-                    DeltaRun.from_dict, heartbeat_delta_run.sync_detailed, handle.run_id, client=self._context.api
+                    DeltaRun.from_dict, heartbeat_delta_run.sync_raw, handle.run_id, client=self._context.api
                 )
                 self.beats += 1
             except DeltaRunFinishedError as refused:
@@ -235,7 +235,7 @@ class delta_run:
         self._heartbeat: _Heartbeat | None = None
 
     def __enter__(self) -> DeltaRunHandle:
-        run = call_view(DeltaRun.from_dict, start_delta_run.sync_detailed, client=self._context.api, body=self._start)
+        run = call_view(DeltaRun.from_dict, start_delta_run.sync_raw, client=self._context.api, body=self._start)
         self._handle = DeltaRunHandle(run)
         self._heartbeat = _Heartbeat(self._context, self._handle, self._interval)
         self._context.logger.debug(
@@ -256,7 +256,7 @@ class delta_run:
         if exc is None:
             handle.completed = call_view(
                 DeltaRun.from_dict,
-                complete_delta_run.sync_detailed,
+                complete_delta_run.sync_raw,
                 handle.run_id,
                 client=api,
                 body=handle._completion(),
@@ -281,13 +281,13 @@ class delta_run:
 def get_delta_state(context: JobContext, connector_name: str, stream_name: str) -> DeltaState:
     """The stored cursor and latest run of a stream (404 NotFoundError if it never ran)."""
     return call_view(
-        DeltaState.from_dict, get_delta_state_endpoint.sync_detailed, connector_name, stream_name, client=context.api
+        DeltaState.from_dict, get_delta_state_endpoint.sync_raw, connector_name, stream_name, client=context.api
     )
 
 
 def get_delta_run(context: JobContext, run_id: str) -> DeltaRun:
     """One run (404 NotFoundError if unknown)."""
-    return call_view(DeltaRun.from_dict, get_delta_run_endpoint.sync_detailed, run_id, client=context.api)
+    return call_view(DeltaRun.from_dict, get_delta_run_endpoint.sync_raw, run_id, client=context.api)
 
 
 def is_run_live(context: JobContext, run_id: str) -> bool:

@@ -96,7 +96,7 @@ class CustomerDataTableLoad(BaseLoad[DynamicEntity]):
             raise ValidationError([problem])
         super().__init__(context, batch_size=batch_size)
         self.table_name = table_name
-        tables = build_view(_tables, call_json(list_customer_data_tables.sync_detailed, client=context.api))
+        tables = build_view(_tables, call_json(list_customer_data_tables.sync_raw, client=context.api))
         found = [t for t in tables if t.table_name == table_name]
         if not found:
             names = ", ".join(sorted(t.table_name for t in tables)) or "none"

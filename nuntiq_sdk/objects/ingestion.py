@@ -344,7 +344,7 @@ class IngestionLoad:
         body = {**{k: v for k, v in draft.to_dict().items() if k != "files"}, "files": refs}
         return call_view(
             InvoiceImport.from_dict,
-            submit_invoice_import.sync_detailed,
+            submit_invoice_import.sync_raw,
             client=self.context.api,
             body=InvoiceImportRequest.from_dict(body),
             idempotency_key=idempotency_key or UNSET,
@@ -355,7 +355,7 @@ class IngestionLoad:
         problem = check_parameter("getInvoiceImport", "source_key", source_key)
         if problem:
             raise ValidationError([problem])
-        return call_view(InvoiceImport.from_dict, get_invoice_import.sync_detailed, source_key, client=self.context.api)
+        return call_view(InvoiceImport.from_dict, get_invoice_import.sync_raw, source_key, client=self.context.api)
 
     def find_file(self, sha256: str) -> IngestionFile | None:
         """The tenant's stored file with this sha256, or None."""
@@ -363,7 +363,7 @@ class IngestionLoad:
         if problem:
             raise ValidationError([problem])
         try:
-            return call_view(IngestionFile.from_dict, get_ingestion_file.sync_detailed, sha256, client=self.context.api)
+            return call_view(IngestionFile.from_dict, get_ingestion_file.sync_raw, sha256, client=self.context.api)
         except FileNotFoundOnServerError:
             return None
 
@@ -381,7 +381,7 @@ class IngestionLoad:
         with staged.open() as handle:
             return call_view(
                 IngestionFile.from_dict,
-                upload_ingestion_file.sync_detailed,
+                upload_ingestion_file.sync_raw,
                 client=self.context.api,
                 body=File(payload=handle, file_name=staged.file_name, mime_type=staged.content_type),
                 sha256=sha256,

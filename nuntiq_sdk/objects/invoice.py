@@ -270,7 +270,7 @@ class InvoiceLoad:
         values = {"state": state, "limit": limit, "lease_ttl_seconds": lease_ttl_seconds}
         RequestSchema.of("ClaimRequest").check(values)
         response = call_json(
-            claim_invoices.sync_detailed,
+            claim_invoices.sync_raw,
             client=self.context.api,
             body=ClaimRequest.from_dict(values),
             idempotency_key=idempotency_key or UNSET,
@@ -286,7 +286,7 @@ class InvoiceLoad:
 
     def get_by_token(self, invoice_token: str) -> Invoice:
         self._check_token("getInvoice", invoice_token)
-        data = call_json(get_invoice.sync_detailed, invoice_token, client=self.context.api)
+        data = call_json(get_invoice.sync_raw, invoice_token, client=self.context.api)
         return build_view(lambda d: Invoice._from_response(d, self), data, "Invoice")
 
     def acknowledge(self, lease: Lease | str, idempotency_key: str | None = None) -> InvoiceStatusResponse:
@@ -294,7 +294,7 @@ class InvoiceLoad:
         token, lease_id = self._target("acknowledgeInvoice", lease, required=True)
         return call_view(
             InvoiceStatusResponse.from_dict,
-            acknowledge_invoice.sync_detailed,
+            acknowledge_invoice.sync_raw,
             token,
             client=self.context.api,
             body=AcknowledgeRequest(lease_id=lease_id or UNSET),
@@ -346,7 +346,7 @@ class InvoiceLoad:
             values["lease_id"] = lease_id
         response = call_view(
             InvoiceStatusResponse.from_dict,
-            report_integration_result.sync_detailed,
+            report_integration_result.sync_raw,
             token,
             client=self.context.api,
             body=IntegrationResultRequest.from_dict(values),
@@ -364,7 +364,7 @@ class InvoiceLoad:
             values["lease_id"] = lease_id
         renewed = call_view(
             Lease.from_dict,
-            extend_invoice_lease.sync_detailed,
+            extend_invoice_lease.sync_raw,
             token,
             client=self.context.api,
             body=LeaseExtendRequest.from_dict(values),
@@ -378,7 +378,7 @@ class InvoiceLoad:
         token, lease_id = self._target("releaseInvoiceLease", lease, required=True)
         response = call_view(
             InvoiceStatusResponse.from_dict,
-            release_invoice_lease.sync_detailed,
+            release_invoice_lease.sync_raw,
             token,
             client=self.context.api,
             body=LeaseReleaseRequest(lease_id=lease_id or UNSET),

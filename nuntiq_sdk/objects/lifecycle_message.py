@@ -118,7 +118,7 @@ class LifecycleMessageDraft(LifecycleMessageFields):
         body = self._body("LifecycleMessageCreate", problems=[token_problem])
         return call_view(
             LifecycleMessageWriteResponse.from_dict,
-            post_lifecycle_message.sync_detailed,
+            post_lifecycle_message.sync_raw,
             invoice_token,
             client=self._load.context.api,
             body=LifecycleMessageCreate.from_dict(body),
@@ -144,7 +144,7 @@ class LifecycleMessageDraft(LifecycleMessageFields):
         )
         return call_view(
             LifecycleMessageWriteResponse.from_dict,
-            post_lifecycle_message_by_reference.sync_detailed,
+            post_lifecycle_message_by_reference.sync_raw,
             client=self._load.context.api,
             body=LifecycleMessageByReference.from_dict(body),
             idempotency_key=idempotency_key or UNSET,
@@ -197,7 +197,7 @@ class LifecycleMessageLoad:
         if any(problems):
             raise ValidationError([p for p in problems if p is not None])
         page = call_json(
-            list_invoice_lifecycle_messages.sync_detailed,
+            list_invoice_lifecycle_messages.sync_raw,
             invoice_token,
             client=self.context.api,
             tier=UNSET if tier is None else ListInvoiceLifecycleMessagesTier(tier),
@@ -253,7 +253,7 @@ class LifecycleMessageLoad:
     ) -> Iterator[LifecycleMessage]:
         def fetch(cursor: str | Unset) -> tuple[list[LifecycleMessage], object]:
             page = call_json(
-                poll_lifecycle_messages.sync_detailed,
+                poll_lifecycle_messages.sync_raw,
                 client=self.context.api,
                 since=since,
                 ext_reference_1=filters.get("ext_reference_1", UNSET),

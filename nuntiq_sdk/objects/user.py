@@ -61,7 +61,7 @@ class UserLoad(BaseLoad[User]):
         RequestSchema.of("DeactivateInactiveRequest").check(body)
         return call_view(
             DeactivateInactiveResult.from_dict,
-            deactivate_inactive_users.sync_detailed,
+            deactivate_inactive_users.sync_raw,
             client=self.context.api,
             body=DeactivateInactiveRequest.from_dict(body),
         )
