@@ -36,7 +36,9 @@ CREATE TABLE IF NOT EXISTS tokens (
     display_name TEXT NOT NULL,
     actor_id TEXT NOT NULL,
     permissions TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    expires_at TEXT,
+    revoked_at TEXT
 );
 CREATE TABLE IF NOT EXISTS invoices (
     id INTEGER PRIMARY KEY,
@@ -233,6 +235,7 @@ class Store:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._conn.executescript(SCHEMA)
+        self._add_missing_columns()
         with self.transaction() as conn:
             row = conn.execute("SELECT value FROM meta WHERE key = ?", (_CLOCK_KEY,)).fetchone()
             self._offset = timedelta(microseconds=int(row["value"])) if row else timedelta(0)
@@ -240,6 +243,13 @@ class Store:
             conn.execute("DELETE FROM idempotency_keys WHERE state = 'in_flight'")
             last = conn.execute("SELECT MAX(recorded_at) AS last FROM lifecycle_messages").fetchone()["last"]
             self._last_recorded = parse_db_time(last) if last else None
+
+    def _add_missing_columns(self) -> None:
+        """A database file from an older sandbox gets the columns added since (all nullable)."""
+        columns = {row["name"] for row in self._conn.execute("PRAGMA table_info(tokens)")}
+        for name in ("expires_at", "revoked_at"):
+            if name not in columns:
+                self._conn.execute(f"ALTER TABLE tokens ADD COLUMN {name} TEXT")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
