@@ -200,7 +200,8 @@ _CLOCK_KEY = "clock_offset_us"
 
 def db_time(instant: datetime) -> str:
     """Fixed-width microsecond UTC text: sorts lexicographically in SQLite."""
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = instant.astimezone(UTC)
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S.%f}Z"  # %Y drops leading zeros of years before 1000
 
 
 def parse_db_time(text: str) -> datetime:
@@ -213,14 +214,25 @@ def api_time(text: str | None) -> str | None:
 
 
 def parse_instant(text: str) -> datetime | None:
-    """An ISO-8601 instant that names its offset (``Z`` or ``+hh:mm``), else None."""
+    """An ISO-8601 / RFC 3339 instant that names its offset (``Z`` or ``+hh:mm``), else None.
+
+    RFC 3339 allows a lowercase ``t`` and ``z`` and a leap second (``:60``, read as ``:59``);
+    an instant that falls outside the years 1-9999 once in UTC is clamped to their edge.
+    """
+    text = text.strip().upper()
+    if len(text) > 19 and text[17:19] == "60":
+        text = text[:17] + "59" + text[19:]
     try:
-        value = datetime.fromisoformat(text.strip())
+        value = datetime.fromisoformat(text)
     except ValueError:
         return None
     if value.tzinfo is None or value.utcoffset() is None:
         return None
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        edge = datetime.min if value.year == 1 else datetime.max
+        return edge.replace(tzinfo=UTC)
 
 
 class Store:

@@ -112,7 +112,11 @@ def sync_detailed(
 
     Args:
         idempotency_key (str | Unset):
-        body (LifecycleMessageByReference):
+        body (LifecycleMessageByReference): A LifecycleMessageCreate plus the reference that finds
+            the invoice, as
+            one closed object (the message's properties are the same YAML nodes as
+            LifecycleMessageCreate's), so that a standard JSON Schema validator
+            accepts exactly what the server accepts.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -149,7 +153,11 @@ def sync(
 
     Args:
         idempotency_key (str | Unset):
-        body (LifecycleMessageByReference):
+        body (LifecycleMessageByReference): A LifecycleMessageCreate plus the reference that finds
+            the invoice, as
+            one closed object (the message's properties are the same YAML nodes as
+            LifecycleMessageCreate's), so that a standard JSON Schema validator
+            accepts exactly what the server accepts.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -181,7 +189,11 @@ async def asyncio_detailed(
 
     Args:
         idempotency_key (str | Unset):
-        body (LifecycleMessageByReference):
+        body (LifecycleMessageByReference): A LifecycleMessageCreate plus the reference that finds
+            the invoice, as
+            one closed object (the message's properties are the same YAML nodes as
+            LifecycleMessageCreate's), so that a standard JSON Schema validator
+            accepts exactly what the server accepts.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -216,7 +228,11 @@ async def asyncio(
 
     Args:
         idempotency_key (str | Unset):
-        body (LifecycleMessageByReference):
+        body (LifecycleMessageByReference): A LifecycleMessageCreate plus the reference that finds
+            the invoice, as
+            one closed object (the message's properties are the same YAML nodes as
+            LifecycleMessageCreate's), so that a standard JSON Schema validator
+            accepts exactly what the server accepts.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
