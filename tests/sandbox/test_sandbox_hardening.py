@@ -215,12 +215,21 @@ def _send_until_answered(sock: socket.socket, head: bytes, chunks: Iterator[byte
         sent += len(chunk)
     sock.settimeout(15)
     answer = b""
-    while b"\r\n\r\n" not in answer:
-        data = sock.recv(65536)
+    while not _complete(answer):
+        try:
+            data = sock.recv(65536)
+        except ConnectionResetError:  # the server closed with our unsent bytes pending: what arrived counts
+            break
         if not data:
             break
         answer += data
     return answer, sent
+
+
+def _complete(answer: bytes) -> bool:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    match = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+    return bool(_) and match is not None and len(body) >= int(match.group(1))
 
 
 def _host_port(base_url: str) -> tuple[str, int]:
@@ -252,7 +261,7 @@ def test_a_60_mb_body_is_answered_before_it_is_read(
         assert answer.startswith(f"HTTP/1.1 {status} ".encode()), answer[:200]
         assert b"connection: close" in answer.lower()
         assert sent < 60 * MB  # answered (and closed) while most of the body was still unsent
-        assert f'"code":"{code}"'.encode() in answer + sock.recv(65536)
+        assert f'"code":"{code}"'.encode() in answer
 
 
 def test_an_upload_over_50_mib_is_refused_from_content_length(sandbox: SandboxServer, api: Api) -> None:
