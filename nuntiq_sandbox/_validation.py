@@ -8,8 +8,10 @@ not pay for compiling its schema again.
 
 Before the schema, every JSON body passes the checks no schema states but
 the store needs: no NaN or Infinity, no lone UTF-16 surrogate (SQLite cannot
-store one), integers within int64, nesting at most ``MAX_JSON_DEPTH`` deep, no array
-or object over ``MAX_JSON_CONTAINER_ITEMS``.
+store one), nesting at most ``MAX_JSON_DEPTH`` deep, no array or object over
+``MAX_JSON_CONTAINER_ITEMS``. Integers the store keeps in a column are bounded
+by the spec itself (``format: int64`` with its ``maximum``); inside free-form
+objects they are kept as JSON text, where any size fits.
 A body that fails one is a 400 naming the field, never a 500 further down.
 
 ``allOf`` of object schemas is validated as one merged object: that is how
@@ -36,8 +38,6 @@ from starlette.types import Message, Receive, Scope
 from nuntiq_sandbox._problems import RequestValidationProblem
 
 __all__ = [
-    "INT64_MAX",
-    "INT64_MIN",
     "MAX_JSON_CONTAINER_ITEMS",
     "MAX_JSON_DEPTH",
     "VALIDATOR_MAP",
@@ -45,13 +45,16 @@ __all__ = [
     "unsafe_json_values",
 ]
 
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 MAX_JSON_DEPTH = 64
 # No array in the spec allows more items than this (full-load staging); larger ones are not even walked.
 MAX_JSON_CONTAINER_ITEMS = 10_000
 _MAX_REPORTED = 20
 
 _compiled: dict[int, tuple[dict[str, Any], Any]] = {}
+# Draft 4's formats. ``format: date`` is not among them on purpose: a master-data row with an impossible
+# date (2026-02-30) is a per-row failure of an upsert, not a refusal of the request; the spec's date
+# ``pattern`` refuses what is not a date at all.
+FORMAT_CHECKER = Draft4Validator.FORMAT_CHECKER
 
 
 def _merge_all_of(schema: Any, depth: int = 0) -> Any:
@@ -89,6 +92,9 @@ def _merge_all_of(schema: Any, depth: int = 0) -> Any:
     return result
 
 
+_NO_BODY = object()
+
+
 class _NonFiniteNumber(ValueError):
     """json.loads met NaN, Infinity or -Infinity, which JSON (RFC 8259) does not have."""
 
@@ -112,8 +118,8 @@ def _shown(text: str) -> str:
 
 
 def unsafe_json_values(value: Any) -> list[dict[str, str]]:
-    """Field errors for what JSON allows but the sandbox cannot keep: lone surrogates,
-    integers outside int64, nesting deeper than ``MAX_JSON_DEPTH``. Iterative, so any depth is safe."""
+    """Field errors for what JSON allows but the sandbox cannot keep: lone surrogates, nesting deeper
+    than ``MAX_JSON_DEPTH``, containers over ``MAX_JSON_CONTAINER_ITEMS``. Iterative, so any depth is safe."""
     errors: list[dict[str, str]] = []
     stack: list[tuple[Any, tuple[Any, ...]]] = [(value, ())]
     while stack and len(errors) < _MAX_REPORTED:
@@ -125,11 +131,6 @@ def unsafe_json_values(value: Any) -> list[dict[str, str]]:
         if isinstance(item, str):
             if _has_surrogate(item):
                 errors.append({"field": field, "message": f'"{_shown(item)}" contains a lone UTF-16 surrogate'})
-        elif isinstance(item, bool):
-            continue
-        elif isinstance(item, int):
-            if not INT64_MIN <= item <= INT64_MAX:
-                errors.append({"field": field, "message": f"{item} is outside the 64-bit integer range"})
         elif isinstance(item, dict | list) and len(item) > MAX_JSON_CONTAINER_ITEMS:
             kind = "members" if isinstance(item, dict) else "items"
             errors.append({"field": field, "message": f"has {len(item)} {kind}; at most {MAX_JSON_CONTAINER_ITEMS}"})
@@ -150,9 +151,9 @@ def _validator_for(schema: dict[str, Any], *, request_body: bool) -> Any:
     if cached is not None and cached[0] is schema:
         return cached[1]
     if request_body:
-        validator = Draft4RequestValidator(_merge_all_of(schema), format_checker=Draft4Validator.FORMAT_CHECKER)
+        validator = Draft4RequestValidator(_merge_all_of(schema), format_checker=FORMAT_CHECKER)
     else:
-        validator = Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+        validator = Draft4Validator(schema, format_checker=FORMAT_CHECKER)
     # Keep the schema alive with its validator so that its id is never reused.
     _compiled[id(schema)] = (schema, validator)
     return validator
@@ -244,7 +245,7 @@ class CollectingBodyValidator(JSONRequestBodyValidator):
     async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
         raw = b"".join([chunk async for chunk in stream])
         if not raw.strip():
-            return None
+            return _NO_BODY
         try:
             value = json.loads(raw.decode(self._encoding), parse_constant=_refuse_constant)
         except _NonFiniteNumber as exc:
@@ -261,7 +262,8 @@ class CollectingBodyValidator(JSONRequestBodyValidator):
         return value
 
     def _validate(self, body: Any) -> dict[str, Any] | None:
-        if body is None:
+        # An empty body is "no body"; a JSON ``null`` is a body, checked against the schema like any other.
+        if body is _NO_BODY:
             if self._required:
                 raise RequestValidationProblem([{"field": "body", "message": "a JSON request body is required"}])
             return None

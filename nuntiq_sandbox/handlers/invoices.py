@@ -337,7 +337,12 @@ class InvoiceHandlers:
         caller = caller_of(token_info)
         success = bool(body["success"])
         if not success and not body.get("failure_code"):
-            raise validation_problem("failure_code", "is required when success is false")
+            raise ApiProblem(
+                400,
+                "FAILURE_CODE_REQUIRED",
+                "failure_code: is required when success is false",
+                errors=[{"field": "failure_code", "message": "is required when success is false"}],
+            )
         externals = [body.get(f"external_id_{n}") for n in (1, 2, 3)] + [
             body.get(f"external_message_{n}") for n in (1, 2, 3)
         ]

@@ -106,7 +106,8 @@ def sync_detailed(
     """Report the outcome of integrating an invoice.
 
      `success: true` moves 93 -> 100 and is idempotent on an invoice already
-    at 100. `success: false` moves 92 or 93 -> 97 and requires `failure_code`.
+    at 100. `success: false` moves 92 or 93 -> 97 and requires `failure_code`
+    (400 FAILURE_CODE_REQUIRED without it).
 
     Args:
         invoice_token (str):
@@ -144,7 +145,8 @@ def sync(
     """Report the outcome of integrating an invoice.
 
      `success: true` moves 93 -> 100 and is idempotent on an invoice already
-    at 100. `success: false` moves 92 or 93 -> 97 and requires `failure_code`.
+    at 100. `success: false` moves 92 or 93 -> 97 and requires `failure_code`
+    (400 FAILURE_CODE_REQUIRED without it).
 
     Args:
         invoice_token (str):
@@ -177,7 +179,8 @@ async def asyncio_detailed(
     """Report the outcome of integrating an invoice.
 
      `success: true` moves 93 -> 100 and is idempotent on an invoice already
-    at 100. `success: false` moves 92 or 93 -> 97 and requires `failure_code`.
+    at 100. `success: false` moves 92 or 93 -> 97 and requires `failure_code`
+    (400 FAILURE_CODE_REQUIRED without it).
 
     Args:
         invoice_token (str):
@@ -213,7 +216,8 @@ async def asyncio(
     """Report the outcome of integrating an invoice.
 
      `success: true` moves 93 -> 100 and is idempotent on an invoice already
-    at 100. `success: false` moves 92 or 93 -> 97 and requires `failure_code`.
+    at 100. `success: false` moves 92 or 93 -> 97 and requires `failure_code`
+    (400 FAILURE_CODE_REQUIRED without it).
 
     Args:
         invoice_token (str):
