@@ -106,9 +106,14 @@ def summarize(report: Path) -> dict[str, Any]:
     documented: Counter[str] = Counter()
     examples: dict[str, str] = {}
     errors: list[str] = []
+    internal: list[str] = []
     for kind, event in _events(report):
         if kind == "NonFatalError":
-            errors.append(f"{event.get('label')}: {str(event.get('value', {}).get('message', ''))[:200]}")
+            value = event.get("value", {})
+            text = f"{event.get('label')}: {value.get('type')}: {str(value.get('message', ''))[:200]}"
+            # A crash inside schemathesis' own generator (CPython's SystemError) says nothing about the API;
+            # anything else (a schema it cannot generate from, a request it cannot send) does.
+            (internal if value.get("type") == "SystemError" else errors).append(text)
         if kind != "ScenarioFinished":
             continue
         recorder = event["recorder"]
@@ -143,6 +148,7 @@ def summarize(report: Path) -> dict[str, Any]:
         "documented_refusals": dict(documented),
         "examples": examples,
         "errors": errors,
+        "schemathesis_internal_errors": internal,
     }
 
 
@@ -244,6 +250,12 @@ def _format(figures: dict[str, Any], report: Path) -> str:
     if figures["errors"]:
         lines.append(f"  schemathesis errors: {len(figures['errors'])}")
         lines.extend(f"    {error}" for error in figures["errors"][:10])
+    internal = figures["schemathesis_internal_errors"]
+    if internal:
+        lines.append(f"  crashes inside schemathesis itself (not counted): {len(internal)}")
+        lines.extend(f"    {error}" for error in internal[:5])
+    failed = sum(failures.values()) + len(figures["errors"])
+    lines.append(f"contract: {figures['cases'] - sum(failures.values())} passed, {failed} failed")
     return "\n".join(lines)
 
 

@@ -278,9 +278,9 @@ _REFERENCE_CHECKS: Mapping[str, Callable[[sqlite3.Connection, str, Mapping[str, 
 
 def _missing_key(spec: ObjectSpec, row: Mapping[str, Any], prefix: str) -> Errors:
     return [
-        {"field": prefix + name, "message": f"REQUIRED: key column {name} is required"}
+        {"field": prefix + name, "message": f"REQUIRED: key column {name} is required and not empty"}
         for name in spec.key
-        if row.get(name) is None
+        if row.get(name) is None or row.get(name) == ""
     ]
 
 
