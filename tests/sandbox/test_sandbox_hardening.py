@@ -321,3 +321,37 @@ def test_a_small_chunked_json_body_is_read_like_any_other(api: Api) -> None:
     response = api.client.post("/invoices/claim", content=chunks(), headers={"Content-Type": "application/json"})
     assert response.status_code == 200, response.text
     assert response.json()["leases"] == []
+
+
+# -- conformance: what the spec says is what is served --------------------------------------
+
+
+def test_a_405_lists_every_method_of_the_path(api: Api) -> None:
+    token = api.invoice()["invoice_token"]
+    response = api.client.request("OPTIONS", f"/invoices/{token}/lifecycle-messages")
+    problem(response, 405, "METHOD_NOT_ALLOWED")
+    assert response.headers["allow"] == "GET, POST"
+    # A literal path is not taken for the parameter path beside it.
+    assert api.client.request("OPTIONS", "/invoices/claim").headers["allow"] == "POST"
+
+
+def test_a_json_null_body_is_checked_like_any_body(api: Api) -> None:
+    token = api.invoice()["invoice_token"]
+    response = api.client.post(
+        f"/invoices/{token}/lease/release", content=b"null", headers={"Content-Type": "application/json"}
+    )
+    problem(response, 400, "VALIDATION_ERROR")
+    assert api.post(f"/invoices/{token}/lease/release").status_code in (200, 409)  # no body at all is fine
+
+
+@pytest.mark.parametrize(
+    ("stored", "served"),
+    [("application/pdf", "application/pdf"), ("application/x-custom", "application/octet-stream")],
+)
+def test_an_attachment_is_served_with_a_content_type_the_spec_lists(api: Api, stored: str, served: str) -> None:
+    created = api.invoice(attachments=[{"file_name": "a.bin", "content_base64": "aGk=", "content_type": stored}])
+    attachment = api.get(f"/invoices/{created['invoice_token']}").json()["attachments"][0]
+    response = api.get(f"/invoices/{created['invoice_token']}/attachments/{attachment['attachment_id']}/content")
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == served
+    assert response.content == b"hi"
