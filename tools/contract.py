@@ -16,8 +16,9 @@ Idempotency-Keys (``tools/contract_hooks.py``), and reads its NDJSON report:
   counted apart; any other refusal is a spec-valid request refused.
 
 Exit 0 only with 0 server errors, 0 response-schema violations, 0 status-code
-or content-type mismatches and 0 spec-valid requests refused (other checks
-are printed, and fail the gate too).
+or content-type mismatches and 0 spec-valid requests refused (the gate of
+issue 12). The other checks (negative_data_rejection, use_after_free, ...) are
+printed with their findings, and do not fail the gate.
 
     python -m tools.contract [--max-examples 25] [--max-time 150] [--workers 2] [--seed N]
 """
@@ -48,7 +49,8 @@ GATED = (
     "status_code_conformance",
     "content_type_conformance",
 )
-_CODE = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
+# A problem code as the spec's prose names it: an upper-case word (REQUIRED) or words joined by _.
+_CODE = re.compile(r"\b[A-Z][A-Z0-9]+(?:_[A-Z0-9]+)*\b")
 
 
 def documented_codes() -> dict[str, set[str]]:
@@ -226,8 +228,12 @@ def main(argv: list[str] | None = None) -> int:
     figures = summarize(reports[-1])
     (report_dir / "figures.json").write_text(json.dumps(figures, indent=2, sort_keys=True), encoding="utf-8")
     print(_format(figures, reports[-1]))
-    gate_failures = sum(figures["failures_by_check"].values())
-    return 0 if gate_failures == 0 and not figures["errors"] else 1
+    return 0 if _gate_failures(figures) == 0 else 1
+
+
+def _gate_failures(figures: dict[str, Any]) -> int:
+    failures = figures["failures_by_check"]
+    return sum(failures.get(name, 0) for name in (*GATED, "positive_data_acceptance")) + len(figures["errors"])
 
 
 def _format(figures: dict[str, Any], report: Path) -> str:
@@ -240,7 +246,7 @@ def _format(figures: dict[str, Any], report: Path) -> str:
     )
     for name, count in sorted(failures.items()):
         if name not in (*GATED, "positive_data_acceptance"):
-            lines.append(f"  {name}: {count} failures")
+            lines.append(f"  {name}: {count} failures (reported, not gated)")
     documented = figures["documented_refusals"]
     lines.append(f"  refused by a rule the operation documents (not counted): {sum(documented.values())}")
     lines.extend(f"    {key}: {count}" for key, count in sorted(documented.items()))
@@ -254,8 +260,8 @@ def _format(figures: dict[str, Any], report: Path) -> str:
     if internal:
         lines.append(f"  crashes inside schemathesis itself (not counted): {len(internal)}")
         lines.extend(f"    {error}" for error in internal[:5])
-    failed = sum(failures.values()) + len(figures["errors"])
-    lines.append(f"contract: {figures['cases'] - sum(failures.values())} passed, {failed} failed")
+    failed = _gate_failures(figures)
+    lines.append(f"contract: {figures['cases'] - failed} passed, {failed} failed")
     return "\n".join(lines)
 
 
