@@ -74,6 +74,17 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def contract(session: nox.Session) -> None:
+    """schemathesis against a fresh sandbox: all checks, stateful links, fresh Idempotency-Keys.
+
+    ``nox -s contract`` is the bounded run (about three minutes); the long run is
+    ``nox -s contract -- --max-examples 500 --max-time 3600``. Prints cases and failures by check.
+    """
+    _install(session)
+    session.run("python", "-m", "tools.contract", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def record(session: nox.Session) -> None:
     """Re-record tests/cassettes/ from scratch against a fresh sandbox on 127.0.0.1.
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import warnings
 
 __all__ = ["configure", "run"]
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    from nuntiq_sandbox._constants import DEFAULT_HOST, DEFAULT_PORT
+    from nuntiq_sandbox._constants import BODY_IDLE_TIMEOUT_SECONDS, DEFAULT_HOST, DEFAULT_PORT, HEADER_TIMEOUT_SECONDS
 
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"interface to listen on (default {DEFAULT_HOST})")
     parser.add_argument(
@@ -21,8 +22,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--admin-key",
         default=os.environ.get("NUNTIQ_SANDBOX_ADMIN_KEY"),
-        help="require this X-Sandbox-Admin-Key on /_sandbox (default: $NUNTIQ_SANDBOX_ADMIN_KEY)",
+        help="the X-Sandbox-Admin-Key that /_sandbox requires (default: $NUNTIQ_SANDBOX_ADMIN_KEY, else generated)",
     )
+    parser.add_argument("--admin-key-file", help="write the admin key to this file (mode 0600)")
     parser.add_argument(
         "--demo-token",
         default=os.environ.get("NUNTIQ_SANDBOX_DEMO_TOKEN"),
@@ -30,6 +32,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--token-file", help="write the demo token to this file (mode 0600)")
     parser.add_argument("--ready-file", help="write the base URL to this file once the sandbox is serving")
+    parser.add_argument(
+        "--header-timeout",
+        type=float,
+        default=HEADER_TIMEOUT_SECONDS,
+        help=f"close a connection whose request headers take longer (seconds, default {HEADER_TIMEOUT_SECONDS:g})",
+    )
+    parser.add_argument(
+        "--body-timeout",
+        type=float,
+        default=BODY_IDLE_TIMEOUT_SECONDS,
+        help=f"answer 408 when a request body stalls this long (seconds, default {BODY_IDLE_TIMEOUT_SECONDS:g})",
+    )
     parser.add_argument(
         "--log-level",
         default="warning",
@@ -39,6 +53,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    for option, value in (("--header-timeout", args.header_timeout), ("--body-timeout", args.body_timeout)):
+        if not value > 0:
+            print(f"error: {option} must be a positive number of seconds, not {value:g}", file=sys.stderr)
+            return 2
     with warnings.catch_warnings():
         # connexion's import trips deprecation warnings in its dependencies that a sandbox user can do nothing about.
         warnings.simplefilter("ignore")
@@ -52,6 +70,9 @@ def run(args: argparse.Namespace) -> int:
         admin_key=args.admin_key,
         demo_token=args.demo_token,
         token_file=args.token_file,
+        admin_key_file=args.admin_key_file,
         ready_file=args.ready_file,
         log_level=args.log_level,
+        header_timeout=args.header_timeout,
+        body_timeout=args.body_timeout,
     )

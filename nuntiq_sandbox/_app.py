@@ -22,17 +22,21 @@ from nuntiq_sandbox._auth import Authenticator, PermissionMiddleware, security_m
 from nuntiq_sandbox._constants import ADMIN_BASE_PATH, API_BASE_PATH
 from nuntiq_sandbox._middleware import (
     AdminKeyMiddleware,
+    BodyLimitMiddleware,
+    BodyLimits,
     FaultMiddleware,
     FaultRegistry,
     IdempotencyMiddleware,
     LatencyMiddleware,
     RequestIdMiddleware,
     WriteLog,
+    UnreadBodyMiddleware,
 )
 from nuntiq_sandbox._problems import install_error_handlers
 from nuntiq_sandbox._seed import SEEDS, seed_demo
 from nuntiq_sandbox._spec import ADMIN_SPEC, CUSTOMER_SPEC, snake_case, spec_dir
 from nuntiq_sandbox._store import Store
+from nuntiq_sandbox._tokens import generate_admin_key
 from nuntiq_sandbox._validation import VALIDATOR_MAP
 from nuntiq_sandbox.handlers import (
     AdminHandlers,
@@ -63,7 +67,7 @@ class HandlerResolver(Resolver):
 
 
 class SandboxApp:
-    """The ASGI app, with its store, fault registry and demo token at hand for in-process use."""
+    """The ASGI app, with its store, fault registry, admin key and demo token at hand for in-process use."""
 
     def __init__(
         self,
@@ -71,11 +75,14 @@ class SandboxApp:
         store: Store,
         faults: FaultRegistry,
         demo_token: str | None = None,
+        *,
+        admin_key: str,
     ) -> None:
         self._asgi = asgi
         self.store = store
         self.faults = faults
         self.demo_token = demo_token
+        self.admin_key = admin_key
 
     def __repr__(self) -> str:
         return f"SandboxApp(store={self.store!r})"
@@ -90,8 +97,12 @@ def create_app(
     admin_key: str | None = None,
     *,
     demo_token: str | None = None,
+    limits: BodyLimits | None = None,
 ) -> SandboxApp:
-    """A sandbox over SQLite ``db``; ``seed="demo"`` loads the product docs' demo data."""
+    """A sandbox over SQLite ``db``; ``seed="demo"`` loads the product docs' demo data.
+
+    The admin API always needs a key: without ``admin_key`` one is generated (``SandboxApp.admin_key``).
+    """
     if seed not in SEEDS:
         raise ValueError(f"unknown seed {seed!r}; choose one of {', '.join(SEEDS)}")
     store = Store(db)
@@ -124,16 +135,19 @@ def create_app(
         ADMIN_SPEC,
         base_path=ADMIN_BASE_PATH,
         name="admin",
-        resolver=HandlerResolver([AdminHandlers(store, faults, writes)]),
+        resolver=HandlerResolver([AdminHandlers(store, faults, authenticator.forget, writes)]),
     )
     # Each lands just before request validation, after the previous one: after security.
     app.add_middleware(PermissionMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION)
+    app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION, limits=limits)
     app.add_middleware(IdempotencyMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION, store=store, writes=writes)
     app.add_middleware(LatencyMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION)
     install_error_handlers(app)
     if seed == "demo":
         demo_token = seed_demo(store, demo_token)
+    admin_key = admin_key or generate_admin_key()
     asgi: Any = AdminKeyMiddleware(app, admin_key)
     asgi = RequestIdMiddleware(asgi)
+    asgi = UnreadBodyMiddleware(asgi)
     asgi = FaultMiddleware(asgi, faults)
-    return SandboxApp(asgi, store, faults, demo_token if seed == "demo" else None)
+    return SandboxApp(asgi, store, faults, demo_token if seed == "demo" else None, admin_key=admin_key)

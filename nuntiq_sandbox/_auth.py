@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from nuntiq_sandbox._constants import API_BASE_PATH, OPERATION_PERMISSIONS, TOKEN_PATTERN
 from nuntiq_sandbox._problems import ApiProblem
-from nuntiq_sandbox._store import Store
+from nuntiq_sandbox._store import Store, api_time, db_time
 from nuntiq_sandbox._tokens import generate_token, hash_token, mask_token
 
 __all__ = [
@@ -34,17 +34,18 @@ __all__ = [
 ]
 
 
-def admin_key_matches(expected: str | None, given: str | None) -> bool:
-    if expected is None:
-        return True
+def admin_key_matches(expected: str, given: str | None) -> bool:
     return given is not None and hmac.compare_digest(expected.encode(), given.encode())
 
 
 class Authenticator:
     """Resolves a bearer token to its tenant, actor and permissions.
 
-    Tokens never change once issued, so a hit is cached and later requests do
-    not wait for the store's lock.
+    A token changes only when the admin API revokes it (which calls
+    ``forget``), so a hit is cached and later requests do not wait for the
+    store's lock; expiry is checked against the sandbox clock on every use.
+    A revoked or expired token is 401 TOKEN_REVOKED / TOKEN_EXPIRED, an
+    unknown one 401 UNAUTHENTICATED.
     """
 
     def __init__(self, store: Store) -> None:
@@ -55,7 +56,22 @@ class Authenticator:
     def cached(self, token: str) -> dict[str, Any] | None:
         """The token's info if it was seen before (no store access, no waiting)."""
         with self._cache_lock:
-            return self._cache.get(hash_token(token))
+            info = self._cache.get(hash_token(token))
+        return None if info is None else self._usable(info)
+
+    def forget(self, token_id: str) -> None:
+        """Drop a token from the cache (it was revoked): the next use reads the store."""
+        with self._cache_lock:
+            for digest in [d for d, info in self._cache.items() if info["token_id"] == token_id]:
+                del self._cache[digest]
+
+    def _usable(self, info: dict[str, Any]) -> dict[str, Any]:
+        if info["revoked_at"] is not None:
+            raise ApiProblem(401, "TOKEN_REVOKED", "This API token was revoked; ask for a new one.")
+        expires_at = info["expires_at"]
+        if expires_at is not None and db_time(self._store.now()) >= expires_at:
+            raise ApiProblem(401, "TOKEN_EXPIRED", f"This API token expired at {api_time(expires_at)}.")
+        return info
 
     def token_info(self, token: str) -> dict[str, Any] | None:
         if not TOKEN_PATTERN.fullmatch(token):
@@ -64,10 +80,11 @@ class Authenticator:
         with self._cache_lock:
             cached = self._cache.get(digest)
         if cached is not None:
-            return cached
+            return self._usable(cached)
         with self._store.transaction() as conn:
             row = conn.execute(
-                "SELECT id, tenant_id, display_name, actor_id, permissions FROM tokens WHERE token_sha256 = ?",
+                "SELECT id, tenant_id, display_name, actor_id, permissions, expires_at, revoked_at"
+                " FROM tokens WHERE token_sha256 = ?",
                 (digest,),
             ).fetchone()
         if row is None:
@@ -78,10 +95,12 @@ class Authenticator:
             "tenant_id": row["tenant_id"],
             "display_name": row["display_name"],
             "permissions": tuple(json.loads(row["permissions"])),
+            "expires_at": row["expires_at"],
+            "revoked_at": row["revoked_at"],
         }
         with self._cache_lock:
             self._cache[digest] = info
-        return info
+        return self._usable(info)
 
 
 def security_map(authenticator: Authenticator) -> dict[str, type[BearerSecurityHandler]]:
@@ -94,6 +113,7 @@ def security_map(authenticator: Authenticator) -> dict[str, type[BearerSecurityH
     async def token_info(token: str) -> dict[str, Any] | None:
         # Called on the event loop: a token not seen yet is looked up in a worker
         # thread, so a long transaction elsewhere does not stall every request.
+        # A revoked or expired token raises its 401 problem from either path.
         return authenticator.cached(token) or await run_in_threadpool(authenticator.token_info, token)
 
     class SandboxBearerHandler(BearerSecurityHandler):

@@ -8,14 +8,21 @@ from collections.abc import Mapping
 __all__ = [
     "ADMIN_BASE_PATH",
     "ADMIN_KEY_HEADER",
+    "ADMIN_KEY_PATTERN",
+    "ADMIN_KEY_PREFIX",
     "API_BASE_PATH",
+    "BODY_IDLE_TIMEOUT_SECONDS",
     "CLAIMABLE_STATUSES",
     "DEFAULT_HOST",
     "DEFAULT_PORT",
+    "HEADER_TIMEOUT_SECONDS",
     "INGESTION_MAX_FILE_BYTES",
     "INTAKE_LIMIT",
+    "JSON_BODY_MAX_BYTES",
+    "KEEP_ALIVE_TIMEOUT_SECONDS",
     "OCCURRED_AT_WINDOW_DAYS",
     "OPERATION_PERMISSIONS",
+    "OTHER_BODY_MAX_BYTES",
     "PERMISSIONS",
     "POLL_LIMIT_DEFAULT",
     "POLL_LIMIT_MAX",
@@ -44,6 +51,9 @@ ADMIN_KEY_HEADER = "X-Sandbox-Admin-Key"
 # Recognizable on purpose: tests scan cassettes and logs for this shape.
 TOKEN_PREFIX = "ntq_sk_"  # noqa: S105 - a prefix, not a secret
 TOKEN_PATTERN = re.compile(r"ntq_sk_[0-9a-f]{40}")
+# The admin key the sandbox generates when none is given (a given one may be any text).
+ADMIN_KEY_PREFIX = "ntq_sbx_"
+ADMIN_KEY_PATTERN = re.compile(r"ntq_sbx_[0-9a-f]{40}")
 
 PERMISSIONS: tuple[str, ...] = (
     "INVOICE_READ",
@@ -129,6 +139,13 @@ INTAKE_LIMIT = 90
 STATUS_INTAKE_RECEIVED = 10
 # The largest ingestion file the API accepts (the spec's upload body maxLength).
 INGESTION_MAX_FILE_BYTES = 52_428_800
+# Request limits (README "Limits"): a JSON body (1,000 rows of the largest master-data object fit
+# with room to spare), any other body, and the timeouts for a request's headers and a stalled body.
+JSON_BODY_MAX_BYTES = 10_485_760
+OTHER_BODY_MAX_BYTES = 1_048_576
+HEADER_TIMEOUT_SECONDS = 10.0
+KEEP_ALIVE_TIMEOUT_SECONDS = 5.0
+BODY_IDLE_TIMEOUT_SECONDS = 30.0
 STATUS_PENDING_INTEGRATION = 90
 STATUS_RETRIGGERED = 91
 STATUS_INTEGRATING = 92

@@ -3,10 +3,12 @@
 The stack, outermost first::
 
     FaultMiddleware          injected statuses and dropped connections
+    UnreadBodyMiddleware     Connection: close on an answer given before the body was read
     RequestIdMiddleware      X-Request-Id on every response
     AdminKeyMiddleware       X-Sandbox-Admin-Key on /_sandbox
     connexion: routing, security (bearer token)
       PermissionMiddleware   the operation's permission (in _auth)
+      BodyLimitMiddleware    body size per content type, body idle timeout
       IdempotencyMiddleware  Idempotency-Key replays, per tenant
       LatencyMiddleware      injected latency, served just before the handler
     connexion: request validation, handlers
@@ -14,6 +16,13 @@ The stack, outermost first::
 Faults are outermost because only the server's own ``send`` can drop a
 connection, and because a "drop after" must let the request commit (and its
 idempotency record be stored) before the client loses the answer.
+No body is read before the caller is authenticated: the admin key is checked
+outside connexion, the bearer token by connexion's security layer, and the
+first reader of a body (idempotency, validation, a handler) sits after
+``BodyLimitMiddleware``, which refuses a body over its content type's limit
+from ``Content-Length`` before reading a byte, and one without (chunked) as
+soon as the bytes read pass it. An answer given with the body unread closes
+the connection, so the server never reads (and discards) the rest.
 Idempotency sits after authentication and the permission check, so a replay
 is only ever served to a token that may make the request in the first place,
 and a request without a valid token stores nothing. Latency is decided by the
@@ -37,12 +46,22 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nuntiq_sandbox._auth import admin_key_matches
-from nuntiq_sandbox._constants import ADMIN_BASE_PATH, ADMIN_KEY_HEADER, API_BASE_PATH
+from nuntiq_sandbox._constants import (
+    ADMIN_BASE_PATH,
+    ADMIN_KEY_HEADER,
+    API_BASE_PATH,
+    BODY_IDLE_TIMEOUT_SECONDS,
+    INGESTION_MAX_FILE_BYTES,
+    JSON_BODY_MAX_BYTES,
+    OTHER_BODY_MAX_BYTES,
+)
 from nuntiq_sandbox._problems import REQUEST_ID_SCOPE_KEY, ApiProblem, default_code, problem_response
 from nuntiq_sandbox._store import Store, db_time
 
 __all__ = [
     "AdminKeyMiddleware",
+    "BodyLimitMiddleware",
+    "BodyLimits",
     "FaultMiddleware",
     "FaultRegistry",
     "FaultRule",
@@ -50,10 +69,13 @@ __all__ = [
     "LatencyMiddleware",
     "RequestIdMiddleware",
     "WriteLog",
+    "UnreadBodyMiddleware",
     "ensure_request_id",
 ]
 
 _LATENCY_SCOPE_KEY = "nuntiq.latency_seconds"
+# A key in flight is usually released within a request's time: ask the client to come back in a second.
+IDEMPOTENCY_RETRY_AFTER_SECONDS = 1
 _DISCONNECT_WAIT_SECONDS = 5.0
 
 
@@ -103,29 +125,156 @@ class RequestIdMiddleware:
 
 
 class AdminKeyMiddleware:
-    """When the sandbox has an admin key, ``/_sandbox`` needs it (health excepted)."""
+    """``/_sandbox`` needs the admin key, always (health excepted): the admin API can mint tokens,
+    read every tenant and move the clock, so it is never open, and a tenant's bearer token is no way in."""
 
-    def __init__(self, app: ASGIApp, admin_key: str | None) -> None:
+    def __init__(self, app: ASGIApp, admin_key: str) -> None:
+        if not admin_key:
+            raise ValueError("the sandbox needs an admin key")
         self.app = app
         self.admin_key = admin_key
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] == "http"
-            and self.admin_key is not None
-            and _is_admin(scope)
-            and scope.get("path") != ADMIN_BASE_PATH + "/health"
-            and not admin_key_matches(self.admin_key, _header(scope, ADMIN_KEY_HEADER.lower().encode()))
-        ):
-            response = problem_response(
-                401,
-                "UNAUTHENTICATED",
-                f"The sandbox admin API needs the {ADMIN_KEY_HEADER} header.",
-                ensure_request_id(scope),
-            )
-            await response(scope, receive, send)
-            return
+        if scope["type"] == "http" and _is_admin(scope) and scope.get("path") != ADMIN_BASE_PATH + "/health":
+            refusal = self._refusal(scope)
+            if refusal is not None:
+                status, code, detail = refusal
+                response = problem_response(status, code, detail, ensure_request_id(scope))
+                await response(scope, receive, send)
+                return
         await self.app(scope, receive, send)
+
+    def _refusal(self, scope: Scope) -> tuple[int, str, str] | None:
+        given = _header(scope, ADMIN_KEY_HEADER.lower().encode())
+        if given is not None:
+            if admin_key_matches(self.admin_key, given):
+                return None
+            return 401, "ADMIN_KEY_INVALID", f"The {ADMIN_KEY_HEADER} header does not hold this sandbox's admin key."
+        if _header(scope, b"authorization") is not None:
+            return (
+                403,
+                "TENANT_TOKEN_NOT_ADMIN",
+                f"A Customer API token cannot call the sandbox admin API; send the {ADMIN_KEY_HEADER} header.",
+            )
+        return 401, "ADMIN_KEY_REQUIRED", f"The sandbox admin API needs the {ADMIN_KEY_HEADER} header."
+
+
+# -- request limits ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BodyLimits:
+    """The largest body per content type (bytes), and how long a body may stall between chunks."""
+
+    json_bytes: int = JSON_BODY_MAX_BYTES
+    binary_bytes: int = INGESTION_MAX_FILE_BYTES
+    other_bytes: int = OTHER_BODY_MAX_BYTES
+    idle_timeout_seconds: float = BODY_IDLE_TIMEOUT_SECONDS
+
+    def for_content_type(self, content_type: str) -> tuple[int, str]:
+        """The limit for a media type, and the problem code a body over it gets."""
+        media_type = content_type.split(";")[0].strip().lower()
+        if media_type == "application/octet-stream":
+            return self.binary_bytes, "FILE_TOO_LARGE"
+        if media_type == "application/json" or media_type.endswith("+json"):
+            return self.json_bytes, "CONTENT_TOO_LARGE"
+        return self.other_bytes, "CONTENT_TOO_LARGE"
+
+
+def _has_body(scope: Scope) -> bool:
+    length = _header(scope, b"content-length")
+    if length is not None:
+        return length.strip() not in ("", "0")
+    return _header(scope, b"transfer-encoding") is not None
+
+
+class UnreadBodyMiddleware:
+    """An answer sent before the request body was read in full says ``Connection: close``.
+
+    Otherwise the server would keep the connection and read the rest of the
+    body only to throw it away: a refused 60 MB upload would still cost 60 MB
+    of reading, and a client could not see the refusal until it had sent it all.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _has_body(scope):
+            await self.app(scope, receive, send)
+            return
+        body_read = False
+
+        async def tracking_receive() -> Message:
+            nonlocal body_read
+            message = await receive()
+            if message["type"] == "http.request" and not message.get("more_body", False):
+                body_read = True
+            return message
+
+        async def closing_send(message: Message) -> None:
+            if message["type"] == "http.response.start" and not body_read:
+                headers = [h for h in message.get("headers", []) if h[0].lower() != b"connection"]
+                message = {**message, "headers": [*headers, (b"connection", b"close")]}
+            await send(message)
+
+        await self.app(scope, tracking_receive, closing_send)
+
+
+class BodyLimitMiddleware:
+    """Refuses a body over its content type's limit (413) and a body that stalls (408).
+
+    Sits after authentication, so an anonymous caller gets its 401 before any
+    byte of its body is read; the declared ``Content-Length`` is checked
+    before reading, the bytes actually read while streaming (a chunked body
+    declares none).
+    """
+
+    def __init__(self, app: ASGIApp, limits: BodyLimits | None = None) -> None:
+        self.app = app
+        self.limits = limits or BodyLimits()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _has_body(scope):
+            await self.app(scope, receive, send)
+            return
+        limit, code = self.limits.for_content_type(_header(scope, b"content-type") or "")
+        declared = _header(scope, b"content-length")
+        if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+            raise self._too_large(code, f"The body is {int(declared)} bytes", limit, scope)
+        idle_timeout = self.limits.idle_timeout_seconds
+        seen = 0
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            try:
+                async with asyncio.timeout(idle_timeout):
+                    message = await receive()
+            except TimeoutError:
+                raise ApiProblem(
+                    408,
+                    "REQUEST_TIMEOUT",
+                    f"The request body stalled for more than {idle_timeout:g} s.",
+                    headers={"Connection": "close"},
+                ) from None
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise self._too_large(code, f"The body is over {seen} bytes", limit, scope)
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+    @staticmethod
+    def _too_large(code: str, what: str, limit: int, scope: Scope) -> ApiProblem:
+        media_type = (_header(scope, b"content-type") or "a body without a content type").split(";")[0]
+        return ApiProblem(
+            413,
+            code,
+            f"{what}; {media_type} bodies are limited to {limit} bytes here.",
+            headers={"Connection": "close"},
+            limit_bytes=limit,
+        )
 
 
 # -- fault injection ----------------------------------------------------------
@@ -368,6 +517,7 @@ class IdempotencyMiddleware:
                 409,
                 "IDEMPOTENCY_KEY_IN_USE",
                 "A request with this Idempotency-Key is still in flight; retry after it finishes.",
+                headers={"Retry-After": str(IDEMPOTENCY_RETRY_AFTER_SECONDS)},
             )
         if outcome == "replay":
             self.writes.count(tenant_id, "replayed")

@@ -178,6 +178,13 @@ async def _handle_http_exception(request: ConnexionRequest, exc: Exception) -> C
         detail = "A valid API token is required in the Authorization header (bearer scheme)."
     elif status == 404:
         detail = f"No route {request.scope.get('method', '')} {request.scope.get('path', '')}."
+    elif status == 405:
+        from nuntiq_sandbox._spec import allowed_methods
+
+        methods = allowed_methods(str(request.scope.get("path", "")))
+        if methods:
+            headers["Allow"] = ", ".join(methods)
+            detail = f"{request.scope.get('method', '')} is not allowed here; use {', '.join(methods)}."
     return _connexion_problem(request, status, default_code(status), detail, headers)
 
 

@@ -9,7 +9,9 @@ from typing import Any
 
 import yaml
 
-__all__ = ["ADMIN_SPEC", "CUSTOMER_SPEC", "customer_spec", "snake_case", "spec_dir"]
+__all__ = ["ADMIN_SPEC", "CUSTOMER_SPEC", "allowed_methods", "customer_spec", "snake_case", "spec_dir"]
+
+_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 CUSTOMER_SPEC = "customer-api.yaml"
 ADMIN_SPEC = "sandbox-admin.yaml"
@@ -32,3 +34,32 @@ def snake_case(operation_id: str) -> str:
 def customer_spec() -> dict[str, Any]:
     """The Customer API spec as plain data (``$ref`` left in place), read once per process."""
     return dict(yaml.safe_load((spec_dir() / CUSTOMER_SPEC).read_text(encoding="utf-8")))
+
+
+@cache
+def _path_methods() -> tuple[tuple[re.Pattern[str], tuple[str, ...], int], ...]:
+    """Every path of both specs, as (full-path regex, its methods, its number of parameters), read once."""
+    from nuntiq_sandbox._constants import ADMIN_BASE_PATH, API_BASE_PATH
+
+    table: list[tuple[re.Pattern[str], tuple[str, ...], int]] = []
+    for name, base in ((CUSTOMER_SPEC, API_BASE_PATH), (ADMIN_SPEC, ADMIN_BASE_PATH)):
+        spec = yaml.safe_load((spec_dir() / name).read_text(encoding="utf-8"))
+        for template, item in spec.get("paths", {}).items():
+            methods = tuple(sorted(m.upper() for m in item if m in _HTTP_METHODS))
+            regex = re.sub(r"\\{[^}/]+\\}", "[^/]+", re.escape(base + template))
+            table.append((re.compile(regex), methods, template.count("{")))
+    return tuple(table)
+
+
+def allowed_methods(path: str) -> list[str]:
+    """The methods the specs define for a request path (for a 405's ``Allow``), all of them:
+    the router answers with those of the first route that matched the path only. A literal
+    segment wins over a parameter (``/invoices/claim`` is not ``/invoices/{invoice_token}``)."""
+    best: tuple[int, set[str]] = (1 << 30, set())
+    for pattern, methods, parameters in _path_methods():
+        if pattern.fullmatch(path):
+            if parameters < best[0]:
+                best = (parameters, set(methods))
+            elif parameters == best[0]:
+                best[1].update(methods)
+    return sorted(best[1])

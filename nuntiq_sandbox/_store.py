@@ -36,7 +36,9 @@ CREATE TABLE IF NOT EXISTS tokens (
     display_name TEXT NOT NULL,
     actor_id TEXT NOT NULL,
     permissions TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    expires_at TEXT,
+    revoked_at TEXT
 );
 CREATE TABLE IF NOT EXISTS invoices (
     id INTEGER PRIMARY KEY,
@@ -204,7 +206,8 @@ _CLOCK_KEY = "clock_offset_us"
 
 def db_time(instant: datetime) -> str:
     """Fixed-width microsecond UTC text: sorts lexicographically in SQLite."""
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = instant.astimezone(UTC)
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S.%f}Z"  # %Y drops leading zeros of years before 1000
 
 
 def parse_db_time(text: str) -> datetime:
@@ -217,14 +220,25 @@ def api_time(text: str | None) -> str | None:
 
 
 def parse_instant(text: str) -> datetime | None:
-    """An ISO-8601 instant that names its offset (``Z`` or ``+hh:mm``), else None."""
+    """An ISO-8601 / RFC 3339 instant that names its offset (``Z`` or ``+hh:mm``), else None.
+
+    RFC 3339 allows a lowercase ``t`` and ``z`` and a leap second (``:60``, read as ``:59``);
+    an instant that falls outside the years 1-9999 once in UTC is clamped to their edge.
+    """
+    text = text.strip().upper()
+    if len(text) > 19 and text[17:19] == "60":
+        text = text[:17] + "59" + text[19:]
     try:
-        value = datetime.fromisoformat(text.strip())
+        value = datetime.fromisoformat(text)
     except ValueError:
         return None
     if value.tzinfo is None or value.utcoffset() is None:
         return None
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        edge = datetime.min if value.year == 1 else datetime.max
+        return edge.replace(tzinfo=UTC)
 
 
 class Store:
@@ -239,11 +253,19 @@ class Store:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._conn.executescript(SCHEMA)
+        self._add_missing_columns()
         with self.transaction() as conn:
             row = conn.execute("SELECT value FROM meta WHERE key = ?", (_CLOCK_KEY,)).fetchone()
             self._offset = timedelta(microseconds=int(row["value"])) if row else timedelta(0)
             # A request in flight when a file-backed sandbox stopped never finished.
             conn.execute("DELETE FROM idempotency_keys WHERE state = 'in_flight'")
+
+    def _add_missing_columns(self) -> None:
+        """A database file from an older sandbox gets the columns added since (all nullable)."""
+        columns = {row["name"] for row in self._conn.execute("PRAGMA table_info(tokens)")}
+        for name in ("expires_at", "revoked_at"):
+            if name not in columns:
+                self._conn.execute(f"ALTER TABLE tokens ADD COLUMN {name} TEXT")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -28,7 +28,7 @@ import httpx
 
 from nuntiq_sandbox._constants import ADMIN_BASE_PATH, ADMIN_KEY_HEADER, API_BASE_PATH, PERMISSIONS
 from nuntiq_sandbox._process import stop_process
-from nuntiq_sandbox._tokens import generate_token, mask_token
+from nuntiq_sandbox._tokens import generate_admin_key, generate_token, mask_token
 
 __all__ = ["ApiToken", "SandboxAdmin", "SandboxAdminError", "SandboxServer", "SandboxStartError", "Tenant"]
 
@@ -267,7 +267,8 @@ class SandboxServer:
     ) -> None:
         self.db = db
         self.seed = seed
-        self.admin_key = admin_key
+        # The admin API always needs a key; the harness makes one unless the test gives it.
+        self.admin_key = admin_key or generate_admin_key()
         self.demo_token = demo_token or (generate_token() if seed == "demo" else None)
         self.startup_timeout = min(startup_timeout, STARTUP_TIMEOUT_SECONDS)
         self._process: subprocess.Popen[bytes] | None = None
@@ -326,8 +327,7 @@ class SandboxServer:
         env = dict(os.environ)
         env.pop("NUNTIQ_SANDBOX_ADMIN_KEY", None)
         env.pop("NUNTIQ_SANDBOX_DEMO_TOKEN", None)
-        if self.admin_key:
-            env["NUNTIQ_SANDBOX_ADMIN_KEY"] = self.admin_key
+        env["NUNTIQ_SANDBOX_ADMIN_KEY"] = self.admin_key
         if self.demo_token:
             env["NUNTIQ_SANDBOX_DEMO_TOKEN"] = self.demo_token
         project_root = str(Path(__file__).resolve().parent.parent)

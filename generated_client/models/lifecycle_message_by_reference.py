@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.reference_type import ReferenceType
 from ..types import UNSET, Unset
@@ -15,20 +14,25 @@ T = TypeVar("T", bound="LifecycleMessageByReference")
 
 @_attrs_define
 class LifecycleMessageByReference:
-    """
-    Attributes:
-        code (str):
-        invoice_number (str):
-        supplier_code (str):
-        occurred_at (str | Unset): ISO-8601; defaults to now; must be within 30 days of now.
-        actor_display_name (str | Unset):
-        clarification_code (str | Unset):
-        note_internal (str | Unset):
-        note_supplier (str | Unset):
-        reference_type (ReferenceType | Unset):
-        reference_value (str | Unset):
-        supplier_location_code (str | Unset):
-        erp_company_code (str | Unset):
+    """A LifecycleMessageCreate plus the reference that finds the invoice, as
+    one closed object (the message's properties are the same YAML nodes as
+    LifecycleMessageCreate's), so that a standard JSON Schema validator
+    accepts exactly what the server accepts.
+
+        Attributes:
+            code (str):
+            invoice_number (str):
+            supplier_code (str):
+            occurred_at (str | Unset): An RFC 3339 instant with an offset or Z; defaults to now; must be
+                within 30 days of now (422 OCCURRED_AT_OUT_OF_RANGE).
+            actor_display_name (str | Unset):
+            clarification_code (str | Unset):
+            note_internal (str | Unset):
+            note_supplier (str | Unset):
+            reference_type (ReferenceType | Unset):
+            reference_value (str | Unset):
+            supplier_location_code (str | Unset):
+            erp_company_code (str | Unset):
     """
 
     code: str
@@ -43,7 +47,6 @@ class LifecycleMessageByReference:
     reference_value: str | Unset = UNSET
     supplier_location_code: str | Unset = UNSET
     erp_company_code: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         code = self.code
@@ -73,7 +76,7 @@ class LifecycleMessageByReference:
         erp_company_code = self.erp_company_code
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "code": code,
@@ -149,21 +152,4 @@ class LifecycleMessageByReference:
             erp_company_code=erp_company_code,
         )
 
-        lifecycle_message_by_reference.additional_properties = d
         return lifecycle_message_by_reference
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -20,7 +20,8 @@ class LifecycleMessageCreate:
 
         Attributes:
             code (str):
-            occurred_at (str | Unset): ISO-8601; defaults to now; must be within 30 days of now.
+            occurred_at (str | Unset): An RFC 3339 instant with an offset or Z; defaults to now; must be
+                within 30 days of now (422 OCCURRED_AT_OUT_OF_RANGE).
             actor_display_name (str | Unset):
             clarification_code (str | Unset):
             note_internal (str | Unset):

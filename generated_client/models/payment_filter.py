@@ -18,7 +18,7 @@ class PaymentFilter:
     Attributes:
         payment_number (str | Unset):
         supplier_code (str | Unset):
-        updated_before (str | Unset): ISO-8601; rows last updated before this instant.
+        updated_before (str | Unset): An RFC 3339 instant; rows last updated before it.
         all_ (bool | Unset):  Default: False.
     """
 

@@ -20,7 +20,7 @@ class PurchaseOrderFilter:
         po_number (str | Unset):
         supplier_code (str | Unset):
         status (PurchaseOrderStatus | Unset):
-        updated_before (str | Unset): ISO-8601; rows last updated before this instant.
+        updated_before (str | Unset): An RFC 3339 instant; rows last updated before it.
         all_ (bool | Unset):  Default: False.
     """
 

@@ -19,7 +19,7 @@ class PurchaseOrderLineFilter:
     Attributes:
         po_number (str | Unset):
         status (PurchaseOrderLineStatus | Unset):
-        updated_before (str | Unset): ISO-8601; rows last updated before this instant.
+        updated_before (str | Unset): An RFC 3339 instant; rows last updated before it.
         all_ (bool | Unset):  Default: False.
     """
 

@@ -19,7 +19,7 @@ class SupplierFilter:
         supplier_code (str | Unset):
         country_code (str | Unset):
         active (bool | Unset):
-        updated_before (str | Unset): ISO-8601; rows last updated before this instant.
+        updated_before (str | Unset): An RFC 3339 instant; rows last updated before it.
         all_ (bool | Unset):  Default: False.
     """
 

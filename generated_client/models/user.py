@@ -22,7 +22,7 @@ class User:
         kind (None | Unset | UserKind):
         roles (list[UserRole] | None | Unset):
         active (bool | None | Unset):
-        last_activity_at (str | Unset):
+        last_activity_at (None | str | Unset): When the user was last active; null if never.
         created_at (str | Unset):
         updated_at (str | Unset):
     """
@@ -32,7 +32,7 @@ class User:
     kind: None | Unset | UserKind = UNSET
     roles: list[UserRole] | None | Unset = UNSET
     active: bool | None | Unset = UNSET
-    last_activity_at: str | Unset = UNSET
+    last_activity_at: None | str | Unset = UNSET
     created_at: str | Unset = UNSET
     updated_at: str | Unset = UNSET
 
@@ -71,7 +71,11 @@ class User:
         else:
             active = self.active
 
-        last_activity_at = self.last_activity_at
+        last_activity_at: None | str | Unset
+        if isinstance(self.last_activity_at, Unset):
+            last_activity_at = UNSET
+        else:
+            last_activity_at = self.last_activity_at
 
         created_at = self.created_at
 
@@ -163,7 +167,14 @@ class User:
 
         active = _parse_active(d.pop("active", UNSET))
 
-        last_activity_at = d.pop("last_activity_at", UNSET)
+        def _parse_last_activity_at(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        last_activity_at = _parse_last_activity_at(d.pop("last_activity_at", UNSET))
 
         created_at = d.pop("created_at", UNSET)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from starlette.responses import Response
@@ -25,9 +27,10 @@ from nuntiq_sandbox.handlers.lifecycle import message_json, record_message
 from nuntiq_sandbox.handlers.master_data import public_user, row_key
 from nuntiq_sdk.catalog import CATALOG
 
-__all__ = ["AdminHandlers", "create_customer_data_table", "create_tenant", "create_token"]
+__all__ = ["AdminHandlers", "create_customer_data_table", "create_tenant", "create_token", "revoke_token"]
 
 _CONFIG_KEYS = ("note_required_codes", "clarification_code_required_codes")
+_MAX_TOKEN_LIFETIME_SECONDS = 315_360_000  # ten years, the admin spec's maximum
 
 
 def create_tenant(
@@ -59,18 +62,34 @@ def create_tenant(
 
 
 def create_token(
-    store: Store, tenant_id: str, display_name: str, permissions: list[str], token: str | None = None
+    store: Store,
+    tenant_id: str,
+    display_name: str,
+    permissions: list[str],
+    token: str | None = None,
+    expires_in_seconds: int | None = None,
 ) -> dict[str, Any]:
-    """Issue a token; its value is returned here once and only its hash is kept."""
+    """Issue a token; its value is returned here once and only its hash is kept.
+
+    ``expires_in_seconds`` counts on the sandbox clock, so a test expires a token by moving the clock.
+    """
     if token is not None and not TOKEN_PATTERN.fullmatch(token):
         raise validation_problem("token", "must look like ntq_sk_ followed by 40 lowercase hex characters")
+    if expires_in_seconds is not None and not 1 <= expires_in_seconds <= _MAX_TOKEN_LIFETIME_SECONDS:
+        raise validation_problem(
+            "expires_in_seconds", f"{expires_in_seconds} is not between 1 and {_MAX_TOKEN_LIFETIME_SECONDS}"
+        )
     token = token or generate_token()
+    now = store.now()
+    expires_at = None if expires_in_seconds is None else db_time(now + timedelta(seconds=expires_in_seconds))
     record = {
         "token_id": new_id("tok_")[:20],
         "tenant_id": tenant_id,
         "display_name": display_name,
         "actor_id": new_id(),
         "permissions": sorted(set(permissions)),
+        "expires_at": api_time(expires_at),
+        "revoked_at": None,
     }
     with store.transaction() as conn:
         if conn.execute("SELECT 1 FROM tenants WHERE id = ?", (tenant_id,)).fetchone() is None:
@@ -78,8 +97,8 @@ def create_token(
         if conn.execute("SELECT 1 FROM tokens WHERE token_sha256 = ?", (hash_token(token),)).fetchone():
             raise ApiProblem(409, "TOKEN_TAKEN", "That token value is already issued.")
         conn.execute(
-            "INSERT INTO tokens (id, tenant_id, token_sha256, display_name, actor_id, permissions, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO tokens (id, tenant_id, token_sha256, display_name, actor_id, permissions, created_at,"
+            " expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 record["token_id"],
                 tenant_id,
@@ -87,10 +106,35 @@ def create_token(
                 display_name,
                 record["actor_id"],
                 json.dumps(record["permissions"]),
-                db_time(store.now()),
+                db_time(now),
+                expires_at,
             ),
         )
     return {"token": token, **record}
+
+
+def revoke_token(store: Store, token_id: str) -> dict[str, Any]:
+    """Mark a token revoked (once; a second revoke keeps the first time); its record, without the value."""
+    with store.transaction() as conn:
+        conn.execute(
+            "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (db_time(store.now()), token_id)
+        )
+        row = conn.execute(
+            "SELECT id, tenant_id, display_name, actor_id, permissions, expires_at, revoked_at"
+            " FROM tokens WHERE id = ?",
+            (token_id,),
+        ).fetchone()
+    if row is None:
+        raise not_found("TOKEN_NOT_FOUND", f"Token {token_id!r}")
+    return {
+        "token_id": row["id"],
+        "tenant_id": row["tenant_id"],
+        "display_name": row["display_name"],
+        "actor_id": row["actor_id"],
+        "permissions": json.loads(row["permissions"]),
+        "expires_at": api_time(row["expires_at"]),
+        "revoked_at": api_time(row["revoked_at"]),
+    }
 
 
 def create_customer_data_table(store: Store, tenant_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -141,9 +185,12 @@ def create_customer_data_table(store: Store, tenant_id: str, body: dict[str, Any
 class AdminHandlers:
     """operationIds of ``openapi/sandbox-admin.yaml``."""
 
-    def __init__(self, store: Store, faults: FaultRegistry, writes: WriteLog | None = None) -> None:
+    def __init__(
+        self, store: Store, faults: FaultRegistry, forget_token: Callable[[str], None], writes: WriteLog | None = None
+    ) -> None:
         self.store = store
         self.faults = faults
+        self._forget_token = forget_token
         self.writes = writes if writes is not None else WriteLog()
 
     def get_health(self) -> Response:
@@ -154,8 +201,20 @@ class AdminHandlers:
         return json_response(tenant, 201)
 
     def create_token(self, tenant_id: str, body: dict[str, Any]) -> Response:
-        record = create_token(self.store, tenant_id, body["display_name"], body["permissions"], body.get("token"))
+        record = create_token(
+            self.store,
+            tenant_id,
+            body["display_name"],
+            body["permissions"],
+            body.get("token"),
+            body.get("expires_in_seconds"),
+        )
         return json_response(record, 201)
+
+    def revoke_token(self, token_id: str) -> Response:
+        record = revoke_token(self.store, token_id)
+        self._forget_token(token_id)
+        return json_response(record)
 
     def _tenant_exists(self, conn: Any, tenant_id: str) -> None:
         if conn.execute("SELECT 1 FROM tenants WHERE id = ?", (tenant_id,)).fetchone() is None:

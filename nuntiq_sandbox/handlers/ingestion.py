@@ -109,7 +109,7 @@ def _intake_delay(conn: sqlite3.Connection, tenant_id: str) -> float:
 
 
 def _check_files(conn: sqlite3.Connection, tenant_id: str, files: list[dict[str, Any]]) -> list[sqlite3.Row]:
-    """The uploaded files the import names, in order; every wrong reference in one VALIDATION_ERROR."""
+    """The uploaded files the import names, in order; every wrong reference in one 400 INVALID_FILE_REFERENCE."""
     errors: list[dict[str, str]] = []
     originals = [index for index, ref in enumerate(files) if ref["role"] == "original"]
     if len(originals) != 1:
@@ -135,7 +135,7 @@ def _check_files(conn: sqlite3.Connection, tenant_id: str, files: list[dict[str,
             rows.append(row)
     if errors:
         detail = "; ".join(f"{error['field']}: {error['message']}" for error in errors)
-        raise ApiProblem(400, "VALIDATION_ERROR", detail, errors=errors)
+        raise ApiProblem(400, "INVALID_FILE_REFERENCE", detail, errors=errors)
     return rows
 
 

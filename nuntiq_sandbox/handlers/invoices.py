@@ -15,6 +15,7 @@ import json
 import sqlite3
 from collections.abc import Mapping
 from datetime import timedelta
+from functools import cache
 from typing import Any
 from urllib.parse import quote
 
@@ -29,6 +30,7 @@ from nuntiq_sandbox._constants import (
     status_name,
 )
 from nuntiq_sandbox._problems import ApiProblem, validation_problem
+from nuntiq_sandbox._spec import customer_spec
 from nuntiq_sandbox._store import Store, api_time, db_time, parse_instant
 from nuntiq_sandbox.handlers._common import caller_of, dumps, json_response, new_id, not_found
 
@@ -243,6 +245,19 @@ def _lease_json(
     }
 
 
+@cache
+def _download_media_types() -> frozenset[str]:
+    """The content types the spec lists for an attachment download."""
+    operation = customer_spec()["paths"]["/invoices/{invoice_token}/attachments/{attachment_id}/content"]["get"]
+    return frozenset(operation["responses"]["200"]["content"])
+
+
+def served_media_type(stored: str) -> str:
+    """An attachment is served with its stored type when the spec lists it, else as application/octet-stream."""
+    media_type = stored.split(";")[0].strip().lower()
+    return media_type if media_type in _download_media_types() else "application/octet-stream"
+
+
 class InvoiceHandlers:
     """operationIds of the ``invoices`` tag."""
 
@@ -322,7 +337,12 @@ class InvoiceHandlers:
         caller = caller_of(token_info)
         success = bool(body["success"])
         if not success and not body.get("failure_code"):
-            raise validation_problem("failure_code", "is required when success is false")
+            raise ApiProblem(
+                400,
+                "FAILURE_CODE_REQUIRED",
+                "failure_code: is required when success is false",
+                errors=[{"field": "failure_code", "message": "is required when success is false"}],
+            )
         externals = [body.get(f"external_id_{n}") for n in (1, 2, 3)] + [
             body.get(f"external_message_{n}") for n in (1, 2, 3)
         ]
@@ -409,7 +429,7 @@ class InvoiceHandlers:
             raise not_found("ATTACHMENT_NOT_FOUND", f"Attachment {attachment_id!r} of invoice {invoice_token!r}")
         return Response(
             bytes(attachment["content"]),
-            media_type=attachment["content_type"],
+            media_type=served_media_type(attachment["content_type"]),
             headers={
                 "X-Content-SHA256": attachment["sha256"],
                 "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment['file_name'])}",

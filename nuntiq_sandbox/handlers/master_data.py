@@ -89,6 +89,11 @@ def public_user(doc: Mapping[str, Any], created_at: str, updated_at: str) -> dic
     return _public(master_objects()["users"], doc, created_at, updated_at)
 
 
+def _field_problem(code: str, field: str, message: str) -> ApiProblem:
+    """A 400 for a rule the spec states in prose (its operation names the code), naming the field."""
+    return ApiProblem(400, code, f"{field}: {message}", errors=[{"field": field, "message": message}])
+
+
 def _encode_cursor(spec: ObjectSpec, key: str) -> str:
     raw = dumps([spec.name, spec.table_name, key]).encode("utf-8")
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
@@ -273,9 +278,9 @@ _REFERENCE_CHECKS: Mapping[str, Callable[[sqlite3.Connection, str, Mapping[str, 
 
 def _missing_key(spec: ObjectSpec, row: Mapping[str, Any], prefix: str) -> Errors:
     return [
-        {"field": prefix + name, "message": f"REQUIRED: key column {name} is required"}
+        {"field": prefix + name, "message": f"REQUIRED: key column {name} is required and not empty"}
         for name in spec.key
-        if row.get(name) is None
+        if row.get(name) is None or row.get(name) == ""
     ]
 
 
@@ -384,10 +389,12 @@ class MasterDataHandlers:
     def _spec(self, conn: sqlite3.Connection, tenant_id: str, name: str, table_name: str | None) -> ObjectSpec:
         if name == CUSTOMER_DATA:
             if not table_name:
-                raise validation_problem("table_name", "is required for customer_data")
+                raise _field_problem("TABLE_NAME_REQUIRED", "table_name", "is required for customer_data")
             return customer_data_spec(load_table_definition(conn, tenant_id, table_name))
         if table_name:
-            raise validation_problem("table_name", f"applies only to customer_data, not to {name}")
+            raise _field_problem(
+                "TABLE_NAME_NOT_APPLICABLE", "table_name", f"applies only to customer_data, not to {name}"
+            )
         return self.objects[name]
 
     def _dispatch(self, kind: str, name: str, kwargs: dict[str, Any]) -> Response:
@@ -443,7 +450,9 @@ class MasterDataHandlers:
                 filters = dict(body.get("where") or {})
                 for column in filters:
                     if column not in spec.columns:
-                        raise validation_problem(f"where.{column}", f"is not a column of {spec.table_name!r}")
+                        raise _field_problem(
+                            "UNKNOWN_COLUMN", f"where.{column}", f"is not a column of {spec.table_name!r}"
+                        )
             else:
                 filters = {field: body[field] for field in spec.delete_filters if body.get(field) is not None}
             where = ["tenant_id = ?", "object = ?", "table_name = ?"]

@@ -64,7 +64,9 @@ _POSTALADDRESS_WRITABLE = frozenset(
 _FORMAT_IBAN = FORMAT_CHECKS["iban"]
 _BANKACCOUNT_A1_SEARCH = re.compile("^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$").search
 _BANKACCOUNT_WRITABLE = frozenset({"account_holder", "bic", "currency_code", "iban", "is_primary"})
-_SUPPLIER_A8_SEARCH = re.compile("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$").search
+_SUPPLIER_A8_SEARCH = re.compile(
+    "^[^@\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]+@[^@\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]+\\.[^@\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]+$"
+).search
 _SUPPLIER_WRITABLE = frozenset(
     {
         "active",
@@ -143,6 +145,9 @@ _PAYMENT_ASSIGNABLE = frozenset(
 _USER_A2_MEMBERS = frozenset({"human", "service"})
 _USER_A3_ITEM_MEMBERS = frozenset({"ADMIN", "APPROVER", "AP_CLERK", "AP_MANAGER", "INTEGRATION", "VIEWER"})
 _USER_WRITABLE = frozenset({"active", "display_name", "email", "kind", "roles"})
+_LIFECYCLEMESSAGECREATE_A1_SEARCH = re.compile(
+    "^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)|([0-9]{2}(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)-02-29)[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]{1,9})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+).search
 _LIFECYCLEMESSAGECREATE_A6_MEMBERS = frozenset({"CREDIT_NOTE", "OTHER", "PAYMENT_REF", "PO_NUMBER"})
 _LIFECYCLEMESSAGECREATE_WRITABLE = frozenset(
     {
@@ -1576,8 +1581,9 @@ def _user_accepts(row: Mapping[str, Any]) -> bool:
         seen += 1
     v = get("last_activity_at", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str):
-            return False
+        if v is not None:
+            if not (v.__class__ is str):
+                return False
         seen += 1
     v = get("created_at", _MISSING)
     if v is not _MISSING:
@@ -1655,7 +1661,7 @@ def _lifecyclemessagecreate_accepts(row: Mapping[str, Any]) -> bool:
         return False
     v = get("occurred_at", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 64):
+        if not (v.__class__ is str and len(v) <= 64 and _LIFECYCLEMESSAGECREATE_A1_SEARCH(v) is not None):
             return False
         seen += 1
     v = get("actor_display_name", _MISSING)
@@ -1703,7 +1709,7 @@ def _lifecyclemessagecreate_accepts_new(row: Mapping[str, Any]) -> bool:
         return False
     v = get("occurred_at", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 64):
+        if not (v.__class__ is str and len(v) <= 64 and _LIFECYCLEMESSAGECREATE_A1_SEARCH(v) is not None):
             return False
         seen += 1
     v = get("actor_display_name", _MISSING)
@@ -2416,7 +2422,12 @@ Supplier._meta = EntityMeta(
         "country_code": {"type": "string", "format": "iso3166-alpha2", "pattern": "^[A-Z]{2}$", "nullable": True},
         "currency_code": {"type": "string", "format": "iso4217", "pattern": "^[A-Z]{3}$", "nullable": True},
         "payment_terms_days": {"type": "integer", "minimum": 0, "maximum": 365, "nullable": True},
-        "email": {"type": "string", "maxLength": 254, "pattern": "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", "nullable": True},
+        "email": {
+            "type": "string",
+            "maxLength": 254,
+            "pattern": "^[^@\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]+@[^@\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]+\\.[^@\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]+$",
+            "nullable": True,
+        },
         "phone": {"type": "string", "maxLength": 40, "nullable": True},
         "active": {"type": "boolean", "nullable": True},
         "ext_reference_1": {"type": "string", "maxLength": 255, "nullable": True},
@@ -2735,7 +2746,7 @@ PurchaseOrder._meta = EntityMeta(
         "supplier_code": {"type": "string", "minLength": 1, "maxLength": 50, "nullable": True},
         "org_code": {"type": "string", "minLength": 1, "maxLength": 50, "nullable": True},
         "currency_code": {"type": "string", "format": "iso4217", "pattern": "^[A-Z]{3}$", "nullable": True},
-        "order_date": {"type": "string", "format": "date", "nullable": True},
+        "order_date": {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "nullable": True},
         "status": {
             "type": "string",
             "enum": ["OPEN", "PARTIALLY_RECEIVED", "RECEIVED", "CLOSED", "CANCELLED"],
@@ -2745,7 +2756,7 @@ PurchaseOrder._meta = EntityMeta(
         "buyer_email": {
             "type": "string",
             "maxLength": 254,
-            "pattern": "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$",
+            "pattern": "^[^@\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]+@[^@\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]+\\.[^@\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]+$",
             "nullable": True,
         },
         "ext_reference_1": {"type": "string", "maxLength": 255, "nullable": True},
@@ -3048,7 +3059,12 @@ Receipt._meta = EntityMeta(
             "maxLength": 50,
             "pattern": "^[A-Za-z0-9][A-Za-z0-9_./-]*$",
         },
-        "receipt_date": {"type": "string", "format": "date", "nullable": True},
+        "receipt_date": {
+            "type": "string",
+            "format": "date",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+            "nullable": True,
+        },
         "supplier_code": {"type": "string", "minLength": 1, "maxLength": 50, "nullable": True},
         "org_code": {"type": "string", "minLength": 1, "maxLength": 50, "nullable": True},
         "lines": {"type": "array", "nullable": True, "items": {"type": "object"}},
@@ -3261,7 +3277,12 @@ Payment._meta = EntityMeta(
             "maxLength": 50,
             "pattern": "^[A-Za-z0-9][A-Za-z0-9_./-]*$",
         },
-        "payment_date": {"type": "string", "format": "date", "nullable": True},
+        "payment_date": {
+            "type": "string",
+            "format": "date",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+            "nullable": True,
+        },
         "supplier_code": {"type": "string", "minLength": 1, "maxLength": 50, "nullable": True},
         "currency_code": {"type": "string", "format": "iso4217", "pattern": "^[A-Z]{3}$", "nullable": True},
         "amount": {"type": "number", "nullable": True},
@@ -3337,6 +3358,7 @@ class User(Entity):
 
     @property
     def last_activity_at(self) -> str | None:
+        """When the user was last active; null if never."""
         return self._get("last_activity_at")  # type: ignore[no-any-return]
 
     @property
@@ -3362,7 +3384,12 @@ User._meta = EntityMeta(
     "User",
     entity_class=User,
     properties={
-        "email": {"type": "string", "minLength": 3, "maxLength": 254, "pattern": "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},
+        "email": {
+            "type": "string",
+            "minLength": 3,
+            "maxLength": 254,
+            "pattern": "^[^@\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]+@[^@\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]+\\.[^@\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]+$",
+        },
         "display_name": {"type": "string", "minLength": 1, "maxLength": 200, "nullable": True},
         "kind": {"type": "string", "enum": ["human", "service"], "nullable": True},
         "roles": {
@@ -3374,7 +3401,7 @@ User._meta = EntityMeta(
             },
         },
         "active": {"type": "boolean", "nullable": True},
-        "last_activity_at": {"type": "string", "readOnly": True},
+        "last_activity_at": {"type": "string", "nullable": True, "readOnly": True},
         "created_at": {"type": "string", "readOnly": True},
         "updated_at": {"type": "string", "readOnly": True},
     },
@@ -3404,7 +3431,7 @@ class LifecycleMessageCreate(Entity):
 
     @property
     def occurred_at(self) -> str | None:
-        """ISO-8601; defaults to now; must be within 30 days of now."""
+        """An RFC 3339 instant with an offset or Z; defaults to now; must be"""
         return self._get("occurred_at")  # type: ignore[no-any-return]
 
     @occurred_at.setter
@@ -3478,7 +3505,11 @@ LifecycleMessageCreate._meta = EntityMeta(
     entity_class=LifecycleMessageCreate,
     properties={
         "code": {"type": "string", "minLength": 1, "maxLength": 64},
-        "occurred_at": {"type": "string", "maxLength": 64},
+        "occurred_at": {
+            "type": "string",
+            "maxLength": 64,
+            "pattern": "^(([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)|([0-9]{2}(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)-02-29)[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]{1,9})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$",
+        },
         "actor_display_name": {"type": "string", "maxLength": 200},
         "clarification_code": {"type": "string", "maxLength": 64},
         "note_internal": {"type": "string", "maxLength": 4000},

@@ -525,6 +525,7 @@ class UserRecord:
     kind: UserKind | None = None
     roles: tuple[UserRole, ...] | None = None
     active: bool | None = None
+    # When the user was last active; null if never.
     last_activity_at: str | None = None
     created_at: str | None = None
     updated_at: str | None = None

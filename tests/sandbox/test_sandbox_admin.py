@@ -30,15 +30,22 @@ def test_health_needs_no_admin_key(sandbox: SandboxServer) -> None:
     assert response.headers["x-request-id"].startswith("req_")
 
 
-@pytest.mark.parametrize("headers", [{}, {"X-Sandbox-Admin-Key": "wrong"}])
-def test_admin_key_is_required(sandbox: SandboxServer, headers: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("headers", "status", "code"),
+    [
+        ({}, 401, "ADMIN_KEY_REQUIRED"),
+        ({"X-Sandbox-Admin-Key": "wrong"}, 401, "ADMIN_KEY_INVALID"),
+        ({"Authorization": "Bearer ntq_sk_" + "0" * 40}, 403, "TENANT_TOKEN_NOT_ADMIN"),
+    ],
+)
+def test_admin_key_is_required(sandbox: SandboxServer, headers: dict[str, str], status: int, code: str) -> None:
     response = httpx.post(
         sandbox.base_url + "/_sandbox/tenants", json={"name": "x", "customer_number": "1"}, headers=headers
     )
-    body = problem(response, 401, "UNAUTHENTICATED")
+    body = problem(response, status, code)
     assert "X-Sandbox-Admin-Key" in body["detail"]
     for method, path in [("GET", "/clock"), ("GET", "/faults"), ("GET", "/invoices/anything")]:
-        assert httpx.request(method, sandbox.base_url + "/_sandbox" + path, headers=headers).status_code == 401
+        assert httpx.request(method, sandbox.base_url + "/_sandbox" + path, headers=headers).status_code == status
     right = httpx.get(sandbox.base_url + "/_sandbox/clock", headers={"X-Sandbox-Admin-Key": ADMIN_KEY})
     assert right.status_code == 200
 

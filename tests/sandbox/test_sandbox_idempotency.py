@@ -118,6 +118,7 @@ def test_a_key_in_flight_is_refused(api: Api, clean_faults: SandboxAdmin) -> Non
     time.sleep(0.2)
     second = api.post(url, json={"code": "RECEIVED"}, headers=keyed("slow"))
     problem(second, 409, "IDEMPOTENCY_KEY_IN_USE")
+    assert second.headers["retry-after"] == "1"
     thread.join(timeout=15)
     assert results["first"].status_code == 201
     third = api.post(url, json={"code": "RECEIVED"}, headers=keyed("slow"))

@@ -135,7 +135,7 @@ def test_files_must_name_exactly_one_original_the_tenant_uploaded(make_api: Call
     api, other = make_api(), make_api()
     foreign = upload(other, b"foreign").json()["file_id"]
     body = import_body(api, files=[{"file_id": foreign, "role": "attachment"}])
-    errors = problem(api.post("/ingestion/imports", json=body), 400, "VALIDATION_ERROR")["errors"]
+    errors = problem(api.post("/ingestion/imports", json=body), 400, "INVALID_FILE_REFERENCE")["errors"]
     assert {error["field"] for error in errors} == {"files", "files[0].file_id"}
     problem(api.get("/ingestion/imports/sha256:abc"), 404, "IMPORT_NOT_FOUND")
 

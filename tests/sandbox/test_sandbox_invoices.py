@@ -149,7 +149,9 @@ def test_acknowledge_refused_outside_a_lease(api: Api) -> None:
 def test_failure_from_92_without_acknowledge(api: Api) -> None:
     token = api.invoice()["invoice_token"]
     claim(api, limit=1)
-    body = problem(api.post(f"/invoices/{token}/integration-result", json={"success": False}), 400, "VALIDATION_ERROR")
+    body = problem(
+        api.post(f"/invoices/{token}/integration-result", json={"success": False}), 400, "FAILURE_CODE_REQUIRED"
+    )
     assert body["errors"] == [{"field": "failure_code", "message": "is required when success is false"}]
     response = api.post(
         f"/invoices/{token}/integration-result",

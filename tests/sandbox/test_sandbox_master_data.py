@@ -299,7 +299,7 @@ def test_full_load_refusals(api: Api, admin: SandboxAdmin) -> None:
     problem(api.post(f"/full-loads/{load_id}/commit", json={}), 422, "FULL_LOAD_EMPTY")
     problem(api.post("/full-loads/fl_missing/commit", json={}), 404, "FULL_LOAD_NOT_FOUND")
     problem(stage(api, "fl_missing", [supplier("A")]), 404, "FULL_LOAD_NOT_FOUND")
-    problem(api.post("/full-loads", json={"object": "customer_data"}), 400, "VALIDATION_ERROR")
+    problem(api.post("/full-loads", json={"object": "customer_data"}), 400, "TABLE_NAME_REQUIRED")
 
     # Abort: the table is untouched.
     stage(api, load_id, [supplier("A")]).raise_for_status()
@@ -400,7 +400,7 @@ def test_customer_data_tables(api: Api, admin: SandboxAdmin) -> None:
     assert staged.status_code == 200, staged.text
     assert api.post(f"/full-loads/{load_id}/commit").json()["inserted"] == 1
     assert [r["code"] for r in listing(api, url)] == ["CC-9"]
-    problem(api.post(f"{url}/delete", json={"where": {"nope": 1}}), 400, "VALIDATION_ERROR")
+    problem(api.post(f"{url}/delete", json={"where": {"nope": 1}}), 400, "UNKNOWN_COLUMN")
     problem(api.post(f"{url}/delete", json={}), 400, "DELETE_FILTER_REQUIRED")
     assert api.post(f"{url}/delete", json={"where": {"code": "CC-9"}}).json()["deleted"] == 1
 

@@ -90,8 +90,14 @@ class World:
 
 @pytest.fixture
 def world(record_mode: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
-    base_url = REPLAY_BASE_URL if record_mode == "none" else request.getfixturevalue("sandbox").base_url
-    admin = SandboxAdmin(base_url)
+    if record_mode == "none":
+        # Replayed: the admin key header is filtered out of cassettes, so any key matches.
+        admin = SandboxAdmin(REPLAY_BASE_URL, "replayed")
+        base_url = REPLAY_BASE_URL
+    else:
+        server: SandboxServer = request.getfixturevalue("sandbox")
+        admin = SandboxAdmin(server.base_url, server.admin_key)
+        base_url = server.base_url
     admin.set_clock(PINNED_NOW)
     world = World(admin, base_url + "/v1", tmp_path)
     try:

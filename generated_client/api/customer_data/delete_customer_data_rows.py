@@ -95,6 +95,9 @@ def sync_detailed(
 ) -> Response[DeleteResult | Problem]:
     """Delete the rows whose columns equal every value in `where` (an empty filter needs all=true).
 
+     `where` names columns of the table's definition; any other name is 400
+    UNKNOWN_COLUMN. An empty filter without `all: true` is 400 DELETE_FILTER_REQUIRED.
+
     Args:
         table_name (str):
         idempotency_key (str | Unset):
@@ -150,6 +153,9 @@ def sync(
 ) -> DeleteResult | Problem | None:
     """Delete the rows whose columns equal every value in `where` (an empty filter needs all=true).
 
+     `where` names columns of the table's definition; any other name is 400
+    UNKNOWN_COLUMN. An empty filter without `all: true` is 400 DELETE_FILTER_REQUIRED.
+
     Args:
         table_name (str):
         idempotency_key (str | Unset):
@@ -179,6 +185,9 @@ async def asyncio_detailed(
     idempotency_key: str | Unset = UNSET,
 ) -> Response[DeleteResult | Problem]:
     """Delete the rows whose columns equal every value in `where` (an empty filter needs all=true).
+
+     `where` names columns of the table's definition; any other name is 400
+    UNKNOWN_COLUMN. An empty filter without `all: true` is 400 DELETE_FILTER_REQUIRED.
 
     Args:
         table_name (str):
@@ -212,6 +221,9 @@ async def asyncio(
     idempotency_key: str | Unset = UNSET,
 ) -> DeleteResult | Problem | None:
     """Delete the rows whose columns equal every value in `where` (an empty filter needs all=true).
+
+     `where` names columns of the table's definition; any other name is 400
+    UNKNOWN_COLUMN. An empty filter without `all: true` is 400 DELETE_FILTER_REQUIRED.
 
     Args:
         table_name (str):

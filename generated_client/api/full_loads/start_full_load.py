@@ -99,6 +99,9 @@ def sync_detailed(
      Nothing a full load stages is visible until commit, which replaces the
     whole table in one transaction: rows not staged are deleted. An
     uncommitted load expires (and is discarded) after ttl_seconds.
+    `table_name` names the table of a `customer_data` load (400
+    TABLE_NAME_REQUIRED without it) and is refused for any other object
+    (400 TABLE_NAME_NOT_APPLICABLE).
 
     Args:
         idempotency_key (str | Unset):
@@ -154,6 +157,9 @@ def sync(
      Nothing a full load stages is visible until commit, which replaces the
     whole table in one transaction: rows not staged are deleted. An
     uncommitted load expires (and is discarded) after ttl_seconds.
+    `table_name` names the table of a `customer_data` load (400
+    TABLE_NAME_REQUIRED without it) and is refused for any other object
+    (400 TABLE_NAME_NOT_APPLICABLE).
 
     Args:
         idempotency_key (str | Unset):
@@ -186,6 +192,9 @@ async def asyncio_detailed(
      Nothing a full load stages is visible until commit, which replaces the
     whole table in one transaction: rows not staged are deleted. An
     uncommitted load expires (and is discarded) after ttl_seconds.
+    `table_name` names the table of a `customer_data` load (400
+    TABLE_NAME_REQUIRED without it) and is refused for any other object
+    (400 TABLE_NAME_NOT_APPLICABLE).
 
     Args:
         idempotency_key (str | Unset):
@@ -221,6 +230,9 @@ async def asyncio(
      Nothing a full load stages is visible until commit, which replaces the
     whole table in one transaction: rows not staged are deleted. An
     uncommitted load expires (and is discarded) after ttl_seconds.
+    `table_name` names the table of a `customer_data` load (400
+    TABLE_NAME_REQUIRED without it) and is refused for any other object
+    (400 TABLE_NAME_NOT_APPLICABLE).
 
     Args:
         idempotency_key (str | Unset):

@@ -101,7 +101,9 @@ def sync_detailed(
     import (same invoice token) with `idempotent: true`; the same
     source_key with different content is refused with 409
     SOURCE_KEY_CONFLICT. `files` must name exactly one `original`; a file
-    id the tenant has not uploaded is a VALIDATION_ERROR. The invoice
+    id the tenant has not uploaded, a file named twice, or not exactly one
+    `original` is 400 INVALID_FILE_REFERENCE, each wrong reference named in
+    `errors`. The invoice
     starts in intake (status below 90, RECEIVED) and reaches 90
     PendingIntegration (CAPTURED, VALIDATED) when intake completes.
 
@@ -165,7 +167,9 @@ def sync(
     import (same invoice token) with `idempotent: true`; the same
     source_key with different content is refused with 409
     SOURCE_KEY_CONFLICT. `files` must name exactly one `original`; a file
-    id the tenant has not uploaded is a VALIDATION_ERROR. The invoice
+    id the tenant has not uploaded, a file named twice, or not exactly one
+    `original` is 400 INVALID_FILE_REFERENCE, each wrong reference named in
+    `errors`. The invoice
     starts in intake (status below 90, RECEIVED) and reaches 90
     PendingIntegration (CAPTURED, VALIDATED) when intake completes.
 
@@ -206,7 +210,9 @@ async def asyncio_detailed(
     import (same invoice token) with `idempotent: true`; the same
     source_key with different content is refused with 409
     SOURCE_KEY_CONFLICT. `files` must name exactly one `original`; a file
-    id the tenant has not uploaded is a VALIDATION_ERROR. The invoice
+    id the tenant has not uploaded, a file named twice, or not exactly one
+    `original` is 400 INVALID_FILE_REFERENCE, each wrong reference named in
+    `errors`. The invoice
     starts in intake (status below 90, RECEIVED) and reaches 90
     PendingIntegration (CAPTURED, VALIDATED) when intake completes.
 
@@ -250,7 +256,9 @@ async def asyncio(
     import (same invoice token) with `idempotent: true`; the same
     source_key with different content is refused with 409
     SOURCE_KEY_CONFLICT. `files` must name exactly one `original`; a file
-    id the tenant has not uploaded is a VALIDATION_ERROR. The invoice
+    id the tenant has not uploaded, a file named twice, or not exactly one
+    `original` is 400 INVALID_FILE_REFERENCE, each wrong reference named in
+    `errors`. The invoice
     starts in intake (status below 90, RECEIVED) and reaches 90
     PendingIntegration (CAPTURED, VALIDATED) when intake completes.
 

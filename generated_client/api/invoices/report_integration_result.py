@@ -106,7 +106,8 @@ def sync_detailed(
     """Report the outcome of integrating an invoice.
 
      `success: true` moves 93 -> 100 and is idempotent on an invoice already
-    at 100. `success: false` moves 92 or 93 -> 97 and requires `failure_code`.
+    at 100. `success: false` moves 92 or 93 -> 97 and requires `failure_code`
+    (400 FAILURE_CODE_REQUIRED without it).
 
     Args:
         invoice_token (str):
@@ -164,7 +165,8 @@ def sync(
     """Report the outcome of integrating an invoice.
 
      `success: true` moves 93 -> 100 and is idempotent on an invoice already
-    at 100. `success: false` moves 92 or 93 -> 97 and requires `failure_code`.
+    at 100. `success: false` moves 92 or 93 -> 97 and requires `failure_code`
+    (400 FAILURE_CODE_REQUIRED without it).
 
     Args:
         invoice_token (str):
@@ -197,7 +199,8 @@ async def asyncio_detailed(
     """Report the outcome of integrating an invoice.
 
      `success: true` moves 93 -> 100 and is idempotent on an invoice already
-    at 100. `success: false` moves 92 or 93 -> 97 and requires `failure_code`.
+    at 100. `success: false` moves 92 or 93 -> 97 and requires `failure_code`
+    (400 FAILURE_CODE_REQUIRED without it).
 
     Args:
         invoice_token (str):
@@ -233,7 +236,8 @@ async def asyncio(
     """Report the outcome of integrating an invoice.
 
      `success: true` moves 93 -> 100 and is idempotent on an invoice already
-    at 100. `success: false` moves 92 or 93 -> 97 and requires `failure_code`.
+    at 100. `success: false` moves 92 or 93 -> 97 and requires `failure_code`
+    (400 FAILURE_CODE_REQUIRED without it).
 
     Args:
         invoice_token (str):

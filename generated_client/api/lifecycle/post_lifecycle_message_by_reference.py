@@ -112,7 +112,11 @@ def sync_detailed(
 
     Args:
         idempotency_key (str | Unset):
-        body (LifecycleMessageByReference):
+        body (LifecycleMessageByReference): A LifecycleMessageCreate plus the reference that finds
+            the invoice, as
+            one closed object (the message's properties are the same YAML nodes as
+            LifecycleMessageCreate's), so that a standard JSON Schema validator
+            accepts exactly what the server accepts.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -167,7 +171,11 @@ def sync(
 
     Args:
         idempotency_key (str | Unset):
-        body (LifecycleMessageByReference):
+        body (LifecycleMessageByReference): A LifecycleMessageCreate plus the reference that finds
+            the invoice, as
+            one closed object (the message's properties are the same YAML nodes as
+            LifecycleMessageCreate's), so that a standard JSON Schema validator
+            accepts exactly what the server accepts.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -199,7 +207,11 @@ async def asyncio_detailed(
 
     Args:
         idempotency_key (str | Unset):
-        body (LifecycleMessageByReference):
+        body (LifecycleMessageByReference): A LifecycleMessageCreate plus the reference that finds
+            the invoice, as
+            one closed object (the message's properties are the same YAML nodes as
+            LifecycleMessageCreate's), so that a standard JSON Schema validator
+            accepts exactly what the server accepts.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -234,7 +246,11 @@ async def asyncio(
 
     Args:
         idempotency_key (str | Unset):
-        body (LifecycleMessageByReference):
+        body (LifecycleMessageByReference): A LifecycleMessageCreate plus the reference that finds
+            the invoice, as
+            one closed object (the message's properties are the same YAML nodes as
+            LifecycleMessageCreate's), so that a standard JSON Schema validator
+            accepts exactly what the server accepts.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
