@@ -29,8 +29,8 @@ from nuntiq_sandbox._middleware import (
     IdempotencyMiddleware,
     LatencyMiddleware,
     RequestIdMiddleware,
-    WriteLog,
     UnreadBodyMiddleware,
+    WriteLog,
 )
 from nuntiq_sandbox._problems import install_error_handlers
 from nuntiq_sandbox._seed import SEEDS, seed_demo

@@ -19,6 +19,7 @@ SMALL = {
     "import_time": ["--repeats", "1"],
     "push_1000": ["--invoices", "6", "--repeats", "1"],
     "reads": ["--rows", "120", "--small", "50", "--repeats", "1"],
+    "sandbox_load": ["--clients", "2", "--seconds", "2"],
     "suppliers_50k": ["--suppliers", "60", "--repeats", "1"],
 }
 

@@ -105,8 +105,10 @@ def test_four_same_name_workers_all_exit_0_and_deliver_every_invoice_once(
     results = run_workers(push_world, connector, batch_size=10)
 
     assert [code for code, _, _ in results] == [0] * WORKERS, [err[-2000:] for _, _, err in results]
-    assert sum(run_summary(subprocess.CompletedProcess([], 0, out, ""))["pushed"] for _, out, _ in results) == 40
+    summaries = [run_summary(subprocess.CompletedProcess([], 0, out, "")) for _, out, _ in results]
     assert delivered_numbers(push_world) == numbers(40)
+    # Under load a worker may finish an invoice another left at 93 when its lease lapsed: "recovered", still once.
+    assert sum(summary["pushed"] + summary.get("recovered", 0) for summary in summaries) == 40, summaries
     assert push_world.statuses(tokens) == [100] * 40
     assert list(push_world.outbox.rglob("*.tmp")) == []
     state = stream_state(push_world)
