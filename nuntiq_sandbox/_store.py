@@ -225,7 +225,7 @@ def parse_instant(text: str) -> datetime | None:
     RFC 3339 allows a lowercase ``t`` and ``z`` and a leap second (``:60``, read as ``:59``);
     an instant that falls outside the years 1-9999 once in UTC is clamped to their edge.
     """
-    text = text.strip().upper()
+    text = text.upper()  # no surrounding whitespace: the spec's instant pattern has none
     if len(text) > 19 and text[17:19] == "60":
         text = text[:17] + "59" + text[19:]
     try:
