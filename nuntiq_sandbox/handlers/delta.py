@@ -73,13 +73,16 @@ def _comparable(cursor_type: str, cursor: str | None, *, field: str | None) -> o
         instant = parse_instant(cursor)
         if instant is None and field is not None:
             raise validation_problem(
-                field, f"{cursor!r} is not an ISO-8601 instant with an offset (cursor_type timestamp_utc)"
+                field,
+                f"CURSOR_TYPE_MISMATCH: {cursor!r} is not an instant with an offset (cursor_type timestamp_utc)",
             )
         return instant
     if cursor_type == "integer":
         if _INTEGER.match(cursor) is None:
             if field is not None:
-                raise validation_problem(field, f"{cursor!r} is not a whole number (cursor_type integer)")
+                raise validation_problem(
+                    field, f"CURSOR_TYPE_MISMATCH: {cursor!r} is not a whole number (cursor_type integer)"
+                )
             return None
         return int(cursor)
     return None

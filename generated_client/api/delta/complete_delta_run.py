@@ -102,8 +102,9 @@ def sync_detailed(
 
      The stream's cursor moves to `new_cursor` only if that is past the
     cursor the stream holds now, compared by the run's `cursor_type`:
-    `timestamp_utc` as instants (ISO-8601 with an offset; anything else is
-    400 naming new_cursor), `integer` as whole numbers (400 otherwise),
+    `timestamp_utc` as instants (ISO-8601 with an offset), `integer` as
+    whole numbers; a `new_cursor` that does not fit the run's type is 400
+    VALIDATION_ERROR naming new_cursor with the rule CURSOR_TYPE_MISMATCH,
     any other type (`opaque`) only if no other run stored a cursor since
     this run started. Otherwise the stream keeps its cursor and the answer
     says so: `cursor_outcome` is `kept_current` and `stream_cursor` holds
@@ -167,8 +168,9 @@ def sync(
 
      The stream's cursor moves to `new_cursor` only if that is past the
     cursor the stream holds now, compared by the run's `cursor_type`:
-    `timestamp_utc` as instants (ISO-8601 with an offset; anything else is
-    400 naming new_cursor), `integer` as whole numbers (400 otherwise),
+    `timestamp_utc` as instants (ISO-8601 with an offset), `integer` as
+    whole numbers; a `new_cursor` that does not fit the run's type is 400
+    VALIDATION_ERROR naming new_cursor with the rule CURSOR_TYPE_MISMATCH,
     any other type (`opaque`) only if no other run stored a cursor since
     this run started. Otherwise the stream keeps its cursor and the answer
     says so: `cursor_outcome` is `kept_current` and `stream_cursor` holds
@@ -207,8 +209,9 @@ async def asyncio_detailed(
 
      The stream's cursor moves to `new_cursor` only if that is past the
     cursor the stream holds now, compared by the run's `cursor_type`:
-    `timestamp_utc` as instants (ISO-8601 with an offset; anything else is
-    400 naming new_cursor), `integer` as whole numbers (400 otherwise),
+    `timestamp_utc` as instants (ISO-8601 with an offset), `integer` as
+    whole numbers; a `new_cursor` that does not fit the run's type is 400
+    VALIDATION_ERROR naming new_cursor with the rule CURSOR_TYPE_MISMATCH,
     any other type (`opaque`) only if no other run stored a cursor since
     this run started. Otherwise the stream keeps its cursor and the answer
     says so: `cursor_outcome` is `kept_current` and `stream_cursor` holds
@@ -250,8 +253,9 @@ async def asyncio(
 
      The stream's cursor moves to `new_cursor` only if that is past the
     cursor the stream holds now, compared by the run's `cursor_type`:
-    `timestamp_utc` as instants (ISO-8601 with an offset; anything else is
-    400 naming new_cursor), `integer` as whole numbers (400 otherwise),
+    `timestamp_utc` as instants (ISO-8601 with an offset), `integer` as
+    whole numbers; a `new_cursor` that does not fit the run's type is 400
+    VALIDATION_ERROR naming new_cursor with the rule CURSOR_TYPE_MISMATCH,
     any other type (`opaque`) only if no other run stored a cursor since
     this run started. Otherwise the stream keeps its cursor and the answer
     says so: `cursor_outcome` is `kept_current` and `stream_cursor` holds
