@@ -68,8 +68,8 @@ __all__ = [
     "IdempotencyMiddleware",
     "LatencyMiddleware",
     "RequestIdMiddleware",
-    "WriteLog",
     "UnreadBodyMiddleware",
+    "WriteLog",
     "ensure_request_id",
 ]
 
