@@ -4,7 +4,8 @@ The requirements are read from the installed distribution's metadata (what a
 wheel of this tree declares). The run-time checks start a fresh interpreter
 where connexion, uvicorn, starlette and PyYAML cannot be imported (their
 ``sys.modules`` entries are ``None``, as Python's own import system treats a
-module known to be missing), which is what a ``pip install .`` leaves.
+module known to be missing), which is what a ``pip install .`` leaves. The
+``install`` test does the real thing: a new virtualenv, ``pip install .``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +108,28 @@ def test_the_embedded_sftp_server_runs_without_the_extra() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "--root" in result.stdout
+
+
+@pytest.mark.install
+def test_a_fresh_venv_with_a_plain_install_has_the_sdk_and_no_sandbox_stack(tmp_path: Path) -> None:
+    """``pip install .`` of this tree into a new virtualenv (about 20 s with a warm pip cache)."""
+    root = Path(__file__).resolve().parents[2]
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    install = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(root)]
+    subprocess.run(install, check=True, timeout=600, capture_output=True, cwd=tmp_path)
+    code = (
+        "import importlib.util, json, nuntiq_sdk\n"
+        "from nuntiq_sdk import InvoiceLoad, SupplierLoad, IngestionLoad, LifecycleMessageLoad, UserLoad\n"
+        "print(json.dumps({m: importlib.util.find_spec(m) is not None for m in ('connexion', 'uvicorn', 'yaml')}))\n"
+    )
+    found = subprocess.run([str(python), "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert found.returncode == 0, found.stderr
+    assert json.loads(found.stdout) == {"connexion": False, "uvicorn": False, "yaml": False}
+    sandbox = subprocess.run(
+        [str(venv / "bin" / "nuntiq"), "sandbox"], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert sandbox.returncode == 2
+    assert len(sandbox.stderr.splitlines()) == 1
+    assert "[sandbox] extra" in sandbox.stderr
