@@ -31,7 +31,7 @@ def generate(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
     """The main job: invoices pulled in from an SFTP drop folder, then pushed to the ERP, on a local sandbox."""
-    _install(session)
+    session.install("-e", ".[sandbox]")  # the SDK and the sandbox only: no linters, no type checker
     session.run("nuntiq", "demo", *session.posargs)
 
 
@@ -44,10 +44,11 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff lint and format check."""
+    """ruff lint and format check, and the import-layer contracts ([tool.importlinter] in pyproject.toml)."""
     _install(session)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("lint-imports")
 
 
 @nox.session(python=PYTHON)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 from collections.abc import Sequence
+
+from nuntiq_sandbox._extra import missing_extra
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -25,6 +28,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+# Commands that start the sandbox's server (connexion, uvicorn): the [sandbox] extra. ``sftp-server`` is not
+# among them: the embedded SFTP server is paramiko's server side, which a plain install already brings.
+NEEDS_SANDBOX_EXTRA = frozenset({"sandbox", "demo"})
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nuntiq", description="The Nuntiq connector SDK command line.")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -38,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in NEEDS_SANDBOX_EXTRA and (problem := missing_extra(f"nuntiq {args.command}")):
+        print(f"nuntiq: {problem}", file=sys.stderr)
+        return 2
     try:
         return int(args.run(args))
     except KeyboardInterrupt:

@@ -1,10 +1,11 @@
-"""A stateful local sandbox of the Nuntiq Customer API, routed and validated from openapi/.
+"""A stateful local sandbox of the Nuntiq Customer API, routed and validated from the spec ``nuntiq_spec`` loads.
 
 ``create_app()`` builds the ASGI app; ``serve()`` runs it on uvicorn (the
 ``nuntiq sandbox`` command); ``nuntiq_sandbox.testing.SandboxServer`` starts
 one in a subprocess for tests; ``nuntiq_sandbox.sftp`` is an embedded SFTP
-server. The names below load on first use, so that a job importing a
-constant or the test harness does not pay for the ASGI stack.
+server; ``nuntiq_sandbox.pytest_plugin`` is the connector test harness. The
+server stack is the ``[sandbox]`` extra. The names below load on first use, so
+that a job importing a constant or the test harness does not pay for the ASGI stack.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Build the sandbox: two specs on one connexion app, wrapped in the middlewares.
 
 Routing and request validation come from the spec files themselves
-(``customer-api.yaml`` at ``/v1``, ``sandbox-admin.yaml`` at ``/_sandbox``);
+(the Customer API spec from ``nuntiq_spec`` at ``/v1``, ``sandbox-admin.yaml`` at ``/_sandbox``);
 operationIds resolve to methods of per-app handler objects, so several
 sandboxes can live in one process without sharing state. Specs are loaded
 once here, never per request.
@@ -9,6 +9,7 @@ once here, never per request.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -34,7 +35,7 @@ from nuntiq_sandbox._middleware import (
 )
 from nuntiq_sandbox._problems import install_error_handlers
 from nuntiq_sandbox._seed import SEEDS, seed_demo
-from nuntiq_sandbox._spec import ADMIN_SPEC, CUSTOMER_SPEC, snake_case, spec_dir
+from nuntiq_sandbox._spec import ADMIN_SPEC, CUSTOMER_SPEC, customer_spec, snake_case, spec_dir
 from nuntiq_sandbox._store import Store
 from nuntiq_sandbox._tokens import generate_admin_key
 from nuntiq_sandbox._validation import VALIDATOR_MAP
@@ -118,7 +119,7 @@ def create_app(
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=True),
     )
     app.add_api(
-        CUSTOMER_SPEC,
+        copy.deepcopy(customer_spec()),  # the spec the SDK reads (nuntiq_spec); connexion may change its copy
         base_path=API_BASE_PATH,
         name="customer",
         resolver=HandlerResolver(

@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 
 from nuntiq_sandbox._spec import customer_spec
-from nuntiq_sdk._formats import KNOWN_FORMATS
+from nuntiq_spec.formats import KNOWN_FORMATS
 
 __all__ = [
     "CUSTOMER_DATA",

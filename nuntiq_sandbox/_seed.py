@@ -17,9 +17,9 @@ from nuntiq_sandbox._constants import PERMISSIONS
 from nuntiq_sandbox._master_spec import customer_data_spec, master_objects
 from nuntiq_sandbox._store import Store, db_time
 from nuntiq_sandbox._tokens import generate_token, hash_token
+from nuntiq_sandbox.handlers._messages import record_message
 from nuntiq_sandbox.handlers.admin import create_customer_data_table, create_tenant, create_token
 from nuntiq_sandbox.handlers.invoices import insert_invoice
-from nuntiq_sandbox.handlers.lifecycle import record_message
 from nuntiq_sandbox.handlers.master_data import upsert_rows
 
 __all__ = ["DEMO_API_USER", "DEMO_CUSTOMER_NUMBER", "DEMO_INVOICE_TOKEN", "OTHER_INVOICE_TOKEN", "SEEDS", "seed_demo"]

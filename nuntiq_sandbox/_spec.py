@@ -1,4 +1,8 @@
-"""Where the spec files live, and the operationId -> method-name rule (shared by the app and handlers)."""
+"""Where the spec files live, and the operationId -> method-name rule (shared by the app and handlers).
+
+The Customer API spec itself comes from ``nuntiq_spec``, the loader the SDK
+uses too; only the sandbox's own admin spec is read from YAML here.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from nuntiq_spec import customer_api_spec
 
 __all__ = ["ADMIN_SPEC", "CUSTOMER_SPEC", "allowed_methods", "customer_spec", "snake_case", "spec_dir"]
 
@@ -30,10 +36,9 @@ def snake_case(operation_id: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", operation_id).lower()
 
 
-@cache
 def customer_spec() -> dict[str, Any]:
-    """The Customer API spec as plain data (``$ref`` left in place), read once per process."""
-    return dict(yaml.safe_load((spec_dir() / CUSTOMER_SPEC).read_text(encoding="utf-8")))
+    """The Customer API spec as plain data (``$ref`` left in place), as the SDK reads it; do not mutate."""
+    return customer_api_spec()
 
 
 @cache
@@ -42,8 +47,8 @@ def _path_methods() -> tuple[tuple[re.Pattern[str], tuple[str, ...], int], ...]:
     from nuntiq_sandbox._constants import ADMIN_BASE_PATH, API_BASE_PATH
 
     table: list[tuple[re.Pattern[str], tuple[str, ...], int]] = []
-    for name, base in ((CUSTOMER_SPEC, API_BASE_PATH), (ADMIN_SPEC, ADMIN_BASE_PATH)):
-        spec = yaml.safe_load((spec_dir() / name).read_text(encoding="utf-8"))
+    admin = yaml.safe_load((spec_dir() / ADMIN_SPEC).read_text(encoding="utf-8"))
+    for spec, base in ((customer_spec(), API_BASE_PATH), (admin, ADMIN_BASE_PATH)):
         for template, item in spec.get("paths", {}).items():
             methods = tuple(sorted(m.upper() for m in item if m in _HTTP_METHODS))
             regex = re.sub(r"\\{[^}/]+\\}", "[^/]+", re.escape(base + template))

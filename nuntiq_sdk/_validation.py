@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from nuntiq_sdk._exceptions import FieldProblem, ValidationError
-from nuntiq_sdk._formats import KNOWN_FORMATS, check_format
 from nuntiq_sdk._spec import component_schema, resolve, spec_cache
+from nuntiq_spec.formats import KNOWN_FORMATS, check_format
 
 __all__ = ["RequestSchema", "RowCheck", "check_parameter", "parameter_schema"]
 

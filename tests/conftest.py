@@ -1,6 +1,6 @@
 """Fixtures shared by every test folder: one API sandbox per test session, on 127.0.0.1.
 
-The sandbox is the connector test harness's (``nuntiq_sdk.testing``, a pytest
+The sandbox is the connector test harness's (``nuntiq_sandbox.pytest_plugin``, a pytest
 plugin installed with the SDK), so the repo's tests and the harness's
 fixtures (``nuntiq_tenant``, ``run_connector``, ...) share one server.
 

@@ -38,7 +38,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import yaml
+from nuntiq_spec import customer_api_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi" / "customer-api.yaml"
@@ -56,7 +56,7 @@ _CODE = re.compile(r"\b[A-Z][A-Z0-9]+(?:_[A-Z0-9]+)*\b")
 def documented_codes() -> dict[str, set[str]]:
     """Operation label (``POST /path``) -> the problem codes its own text names (summary,
     description, and the descriptions of the responses it lists)."""
-    spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    spec = customer_api_spec()  # the spec the SDK and the sandbox read (nuntiq_spec), not a second parse
     shared = spec.get("components", {}).get("responses", {})
     codes: dict[str, set[str]] = {}
     for path, item in spec["paths"].items():

@@ -22,7 +22,6 @@ children merged on their keys, read-only and key fields, save-time checks.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import sys
@@ -51,16 +50,10 @@ _FAST_TYPES: Mapping[str, str] = {
 
 
 def _formats() -> ModuleType:
-    """``nuntiq_sdk/_formats.py`` loaded on its own: the SDK package imports this generator's output."""
-    module = sys.modules.get("_nuntiq_formats")
-    if module is None:
-        spec = importlib.util.spec_from_file_location("_nuntiq_formats", ROOT / "nuntiq_sdk" / "_formats.py")
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["_nuntiq_formats"] = module
-        spec.loader.exec_module(module)
-    return module
+    """The spec's format checks, from ``nuntiq_spec`` (which imports nothing of the SDK this generator writes)."""
+    import nuntiq_spec.formats
+
+    return nuntiq_spec.formats
 
 
 class _Spec:
@@ -133,7 +126,7 @@ class _Module:
     """The generated module's text: constants, check functions and classes, in order."""
 
     def __init__(self) -> None:
-        self.uses: set[str] = set()  # names of nuntiq_sdk._formats (and re) the checks need
+        self.uses: set[str] = set()  # names of nuntiq_spec.formats (and re) the checks need
         self.writable: dict[str, str] = {}  # entity -> the constant holding its settable field names
         self.child_names: set[str] = set()  # entities that are some entity's children (they get a typed list)
         self.constants: list[str] = []
@@ -459,7 +452,7 @@ def render(spec_data: Mapping[str, Any]) -> str:
         "",
         "from nuntiq_sdk._entity import Entity, EntityList, EntityMeta, RowChecks",
         *(
-            [f"from nuntiq_sdk._formats import {', '.join(sorted(formats))}"]
+            [f"from nuntiq_spec.formats import {', '.join(sorted(formats))}"]
             if (formats := module.uses - {"re"})
             else []
         ),

@@ -21,11 +21,12 @@ from nuntiq_sandbox._problems import ApiProblem, validation_problem
 from nuntiq_sandbox._store import Store, api_time, db_time, parse_instant
 from nuntiq_sandbox._tokens import generate_token, hash_token
 from nuntiq_sandbox.handlers._common import dumps, json_response, new_id, not_found
-from nuntiq_sandbox.handlers.ingestion import INTAKE_DELAY_KEY, complete_intake
-from nuntiq_sandbox.handlers.invoices import complete_due_intake, insert_invoice, invoice_json, load_invoice
-from nuntiq_sandbox.handlers.lifecycle import message_json, record_message
+from nuntiq_sandbox.handlers._intake import INTAKE_DELAY_KEY, complete_due_intake, complete_intake
+from nuntiq_sandbox.handlers._messages import record_message
+from nuntiq_sandbox.handlers.invoices import insert_invoice, invoice_json, load_invoice
+from nuntiq_sandbox.handlers.lifecycle import message_json
 from nuntiq_sandbox.handlers.master_data import public_user, row_key
-from nuntiq_sdk.catalog import CATALOG
+from nuntiq_spec.catalog import CATALOG
 
 __all__ = ["AdminHandlers", "create_customer_data_table", "create_tenant", "create_token", "revoke_token"]
 

@@ -27,49 +27,18 @@ from nuntiq_sandbox._constants import (
 from nuntiq_sandbox._problems import ApiProblem
 from nuntiq_sandbox._store import Store, api_time, db_time
 from nuntiq_sandbox.handlers._common import caller_of, dumps, json_response, new_id, not_found
+from nuntiq_sandbox.handlers._intake import INTAKE_DELAY_KEY, complete_intake
+from nuntiq_sandbox.handlers._messages import record_message
 from nuntiq_sandbox.handlers.invoices import insert_invoice
-from nuntiq_sandbox.handlers.lifecycle import record_message
 
-__all__ = ["INTAKE_DELAY_KEY", "IngestionHandlers", "complete_intake"]
+__all__ = ["IngestionHandlers"]
 
-INTAKE_DELAY_KEY = "intake_delay_seconds"
 _IMPORT_KEYS = (
     "supplier_code",
     "supplier_location_code",
     "erp_company_code",
     *(f"ext_reference_{n}" for n in range(1, 6)),
 )
-
-
-def complete_intake(
-    conn: sqlite3.Connection, store: Store, *, tenant_id: str | None = None, force: bool = False
-) -> list[str]:
-    """Finish the intake of imports that are due (all pending ones with ``force``); their invoice tokens.
-
-    Each invoice records CAPTURED and VALIDATED as the platform and moves to 90.
-    """
-    now = db_time(store.now())
-    query = (
-        "SELECT invoices.*, invoice_imports.import_id AS import_id FROM invoice_imports"
-        " JOIN invoices ON invoices.id = invoice_imports.invoice_id WHERE invoice_imports.intake_completed_at IS NULL"
-    )
-    params: list[Any] = []
-    if not force:
-        query += " AND invoice_imports.intake_due_at <= ?"
-        params.append(now)
-    if tenant_id is not None:
-        query += " AND invoice_imports.tenant_id = ?"
-        params.append(tenant_id)
-    rows = conn.execute(query + " ORDER BY invoice_imports.intake_due_at, invoices.id", params).fetchall()
-    for row in rows:
-        for code in ("CAPTURED", "VALIDATED"):
-            record_message(conn, store, row, {"code": code}, caller=None)
-        conn.execute(
-            "UPDATE invoices SET status = ?, updated_at = ? WHERE id = ? AND status < ?",
-            (STATUS_PENDING_INTEGRATION, now, row["id"], STATUS_PENDING_INTEGRATION),
-        )
-        conn.execute("UPDATE invoice_imports SET intake_completed_at = ? WHERE import_id = ?", (now, row["import_id"]))
-    return [str(row["token"]) for row in rows]
 
 
 def _file_json(row: sqlite3.Row, *, deduplicated: bool) -> dict[str, Any]:

@@ -33,8 +33,9 @@ from nuntiq_sandbox._problems import ApiProblem, validation_problem
 from nuntiq_sandbox._spec import customer_spec
 from nuntiq_sandbox._store import Store, api_time, db_time, parse_instant
 from nuntiq_sandbox.handlers._common import caller_of, dumps, json_response, new_id, not_found
+from nuntiq_sandbox.handlers._intake import complete_due_intake
 
-__all__ = ["InvoiceHandlers", "complete_due_intake", "expire_leases", "insert_invoice", "invoice_json", "load_invoice"]
+__all__ = ["InvoiceHandlers", "expire_leases", "insert_invoice", "invoice_json", "load_invoice"]
 
 EXT_KEYS = tuple(f"ext_reference_{n}" for n in range(1, 6))
 REFERENCE_KEYS = ("invoice_number", "supplier_code", "supplier_location_code", "erp_company_code")
@@ -51,13 +52,6 @@ def expire_leases(conn: sqlite3.Connection, now: str, *, tenant_id: str, token: 
         conn.execute(_EXPIRE_SQL + " AND tenant_id = ?", (now, now, tenant_id))
     else:
         conn.execute(_EXPIRE_SQL + " AND tenant_id = ? AND token = ?", (now, now, tenant_id, token))
-
-
-def complete_due_intake(conn: sqlite3.Connection, store: Store, tenant_id: str) -> None:
-    """Imported invoices whose intake is due reach 90 before anything reads or claims them."""
-    from nuntiq_sandbox.handlers.ingestion import complete_intake  # ingestion builds on this module
-
-    complete_intake(conn, store, tenant_id=tenant_id)
 
 
 def load_invoice(conn: sqlite3.Connection, tenant_id: str, token: str, now: str) -> sqlite3.Row:

@@ -37,7 +37,7 @@ from nuntiq_sandbox._problems import ApiProblem, validation_problem
 from nuntiq_sandbox._spec import snake_case
 from nuntiq_sandbox._store import Store, api_time, db_time, parse_instant
 from nuntiq_sandbox.handlers._common import caller_of, dumps, json_response, new_id, not_found
-from nuntiq_sdk._formats import check_format
+from nuntiq_spec.formats import check_format
 
 __all__ = ["MasterDataHandlers", "load_table_definition", "public_user", "row_key", "upsert_rows"]
 

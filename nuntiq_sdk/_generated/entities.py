@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, TypedDict, Unpack
 
 from nuntiq_sdk._entity import Entity, EntityList, EntityMeta, RowChecks
-from nuntiq_sdk._formats import COUNTRY_CODES, CURRENCY_CODES, FORMAT_CHECKS
+from nuntiq_spec.formats import COUNTRY_CODES, CURRENCY_CODES, FORMAT_CHECKS
 
 __all__ = [
     "BankAccount",

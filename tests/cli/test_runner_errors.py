@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from nuntiq_cli.__main__ import build_parser, main
+from nuntiq_sandbox.pytest_plugin import SFTPDropFolder, invoice_spec
 from nuntiq_sandbox.testing import SandboxServer
-from nuntiq_sdk.testing import SFTPDropFolder, invoice_spec
 from tests.connectors.conftest import CONNECTOR as PUSH_CONNECTOR
 
 CLAIMING = "from nuntiq_sdk.objects.invoice import InvoiceLoad\n\ndef run(context):\n    InvoiceLoad(context).claim()\n"

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 
 import connectors.acme_erp_sftp_push as push_connector
+from nuntiq_sandbox.pytest_plugin import SFTP_USER as SFTP_USER  # the push tests log in as the harness's user
+from nuntiq_sandbox.pytest_plugin import SFTPDropFolder, invoice_spec
 from nuntiq_sandbox.testing import ApiToken, SandboxServer, Tenant
-from nuntiq_sdk.testing import SFTP_USER as SFTP_USER  # the push tests log in as the harness's user
-from nuntiq_sdk.testing import SFTPDropFolder, invoice_spec
 
 CONNECTOR = Path(push_connector.__file__)
 SEED_CONNECTOR = Path(__file__).with_name("seed_004_sftp_push.py")
@@ -150,7 +150,7 @@ def summary_of(pushed: int = 0, failed: int = 0, claimed: int | None = None, **o
 
 
 def csv_row(number: str) -> str:
-    """The CSV row invoice_spec(number) renders to (nuntiq_sdk.testing.invoice_spec: its fields, 2 lines)."""
+    """The CSV row invoice_spec(number) renders to (nuntiq_sandbox.pytest_plugin.invoice_spec: its fields, 2 lines)."""
     return f"{number}\t2026-11-02\tEUR\t1190.00\tSUP-100\t2"
 
 

@@ -19,10 +19,10 @@ import pytest
 
 import connectors.sftp_invoice_pull as pull_connector
 from nuntiq_sandbox.documents import invoice_drop
+from nuntiq_sandbox.pytest_plugin import ConnectorRunner, SandboxTenant, SettingsBuilder, SFTPDropFolder
 from nuntiq_sandbox.testing import SandboxServer
 from nuntiq_sdk import JobContext
 from nuntiq_sdk.objects.invoice import InvoiceLoad
-from nuntiq_sdk.testing import ConnectorRunner, SandboxTenant, SettingsBuilder, SFTPDropFolder
 from tests.connectors.crashing_run import KILL_AT_ENV, KILL_MARKER, KILL_MATCH_ENV
 
 pytestmark = pytest.mark.live

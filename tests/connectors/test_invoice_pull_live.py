@@ -10,9 +10,9 @@ import pytest
 
 import connectors.sftp_invoice_pull as pull_connector
 from nuntiq_sandbox.documents import invoice_drop
+from nuntiq_sandbox.pytest_plugin import ConnectorRunner, SandboxTenant, SFTPDropFolder
 from nuntiq_sdk import JobContext
 from nuntiq_sdk.objects.invoice import InvoiceLoad
-from nuntiq_sdk.testing import ConnectorRunner, SandboxTenant, SFTPDropFolder
 
 pytestmark = pytest.mark.live
 

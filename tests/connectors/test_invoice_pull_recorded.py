@@ -16,8 +16,8 @@ import pytest
 
 import connectors.sftp_invoice_pull as pull_connector
 from nuntiq_sandbox.documents import invoice_drop
+from nuntiq_sandbox.pytest_plugin import SFTPDropFolder
 from nuntiq_sandbox.testing import ApiToken
-from nuntiq_sdk.testing import SFTPDropFolder
 from tests.sdk.conftest import World, vcr_cassette_dir, vcr_config, world
 
 pytestmark = [pytest.mark.vcr, pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1"])]

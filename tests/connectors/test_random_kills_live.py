@@ -30,9 +30,9 @@ from pathlib import Path
 
 import pytest
 
+from nuntiq_sandbox.pytest_plugin import invoice_spec
 from nuntiq_sandbox.sshd import OpenSSHServer, openssh_available
 from nuntiq_sandbox.testing import SandboxServer
-from nuntiq_sdk.testing import invoice_spec
 from tests.connectors.conftest import CONNECTOR, PushWorld, run_summary
 from tests.connectors.crashing_run import KILL_AT_ENV, KILL_MARKER
 from tests.connectors.test_crash_safety import (

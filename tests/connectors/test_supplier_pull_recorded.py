@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 import connectors.supplier_master_pull as pull_connector
+from nuntiq_sandbox.pytest_plugin import SFTPDropFolder
 from nuntiq_sandbox.testing import ApiToken
 from nuntiq_sdk.objects.supplier import SupplierLoad
-from nuntiq_sdk.testing import SFTPDropFolder
 from tests.sdk.conftest import World, vcr_cassette_dir, vcr_config, world
 
 pytestmark = [pytest.mark.vcr, pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1"])]

@@ -66,6 +66,31 @@ def test_serves_the_spec_it_routes_from() -> None:
     assert _request(app, "GET", "/v1/openapi.json").json()["info"]["title"] == "Nuntiq Customer API"
 
 
+def test_routes_from_the_spec_the_sdk_reads_and_leaves_it_unchanged() -> None:
+    """One loader (nuntiq_spec) for the SDK and the sandbox: same paths, same operations, no copy of its own."""
+    import copy
+
+    from nuntiq_spec import customer_api_spec
+
+    before = copy.deepcopy(customer_api_spec())
+    served = _request(create_app(), "GET", "/v1/openapi.json").json()
+    assert customer_api_spec() == before  # connexion got a copy; the SDK's spec is not mutated
+    operations = {
+        (path, method): op["operationId"]
+        for path, item in before["paths"].items()
+        for method, op in item.items()
+        if isinstance(op, dict) and "operationId" in op
+    }
+    served_operations = {
+        (path, method): op["operationId"]
+        for path, item in served["paths"].items()
+        for method, op in item.items()
+        if isinstance(op, dict) and "operationId" in op
+    }
+    assert served_operations == operations
+    assert len(operations) > 20
+
+
 def test_public_surface() -> None:
     import nuntiq_sandbox
     import nuntiq_sandbox.testing

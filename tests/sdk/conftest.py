@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from nuntiq_sandbox.pytest_plugin import SFTPDropFolder, invoice_spec  # the harness's realistic invoice, re-exported
 from nuntiq_sandbox.testing import ApiToken, SandboxAdmin, SandboxServer, Tenant
 from nuntiq_sdk import JobContext
-from nuntiq_sdk.testing import SFTPDropFolder, invoice_spec  # the harness's realistic invoice, re-exported
 from tests.recording import CASSETTES, REPLAY_BASE_URL
 from tests.recording import vcr_config as vcr_config_for
 

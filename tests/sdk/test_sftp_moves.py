@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from nuntiq_sandbox.pytest_plugin import SFTPDropFolder
 from nuntiq_sdk.sftp import SFTPConnection, SFTPSettings, connect_sftp
-from nuntiq_sdk.testing import SFTPDropFolder
 
 
 @pytest.fixture

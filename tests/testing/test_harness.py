@@ -1,4 +1,4 @@
-"""The connector test harness (``nuntiq_sdk.testing``) tested through itself, with a tiny example connector."""
+"""The connector test harness (``nuntiq_sandbox.pytest_plugin``) tested through itself, with an example connector."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from nuntiq_sandbox.pytest_plugin import ConnectorRunner, SandboxTenant, Seeder, SettingsBuilder, SFTPDropFolder
 from nuntiq_sdk import JobContext
 from nuntiq_sdk.objects.supplier import SupplierLoad
-from nuntiq_sdk.testing import ConnectorRunner, SandboxTenant, Seeder, SettingsBuilder, SFTPDropFolder
 from tests.testing import example_connector
 
 EXAMPLE = Path(example_connector.__file__)
@@ -24,18 +24,21 @@ SUPPLIERS = [
 
 def test_the_plugin_is_registered_by_its_entry_point(request: pytest.FixtureRequest) -> None:
     points = importlib.metadata.entry_points(group="pytest11")
-    assert [p.value for p in points if p.name == "nuntiq_sdk.testing"] == ["nuntiq_sdk.testing"]
-    assert request.config.pluginmanager.get_plugin("nuntiq_sdk.testing") is not None
+    assert [p.value for p in points if p.name == "nuntiq_sandbox.pytest_plugin"] == ["nuntiq_sandbox.pytest_plugin"]
+    assert request.config.pluginmanager.get_plugin("nuntiq_sandbox.pytest_plugin") is not None
 
 
 def test_importing_the_sdk_or_the_plugin_loads_neither_the_sandbox_nor_the_sftp_server() -> None:
     code = (
-        "import sys, nuntiq_sdk, nuntiq_sdk.testing\n"
-        "loaded = sorted(m for m in sys.modules if m.startswith(('nuntiq_sandbox', 'uvicorn', 'connexion')))\n"
-        "print(loaded)"
+        "import sys, nuntiq_sdk\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('nuntiq_sandbox', 'uvicorn', 'connexion', 'yaml'))))\n"
+        "import nuntiq_sandbox.pytest_plugin\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('nuntiq_sandbox', 'uvicorn', 'connexion', 'yaml'))))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "[]"
+    sdk_only, with_plugin = result.stdout.splitlines()
+    assert sdk_only == "[]"  # the SDK never imports the sandbox
+    assert with_plugin == "['nuntiq_sandbox', 'nuntiq_sandbox._extra', 'nuntiq_sandbox.pytest_plugin']"
 
 
 def test_a_remote_path_leaving_the_root_is_refused(tmp_path: Path) -> None:

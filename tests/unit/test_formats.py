@@ -1,4 +1,4 @@
-"""The format checks the SDK and the sandbox share (``nuntiq_sdk._formats``), tested directly.
+"""The format checks the SDK and the sandbox share (``nuntiq_spec.formats``), tested directly.
 
 Whole-flow tests run the same function on both sides of the wire, so a wrong
 check there would pass them: these tests hold it against an independent
@@ -16,7 +16,8 @@ from datetime import date
 import pytest
 
 from nuntiq_sandbox._store import parse_instant
-from nuntiq_sdk._formats import (
+from nuntiq_sdk.objects.lifecycle_message import _occurred_at_problem
+from nuntiq_spec.formats import (
     COUNTRY_CODES,
     CURRENCY_CODES,
     FORMAT_SHAPES,
@@ -25,7 +26,6 @@ from nuntiq_sdk._formats import (
     check_format,
     format_check,
 )
-from nuntiq_sdk.objects.lifecycle_message import _occurred_at_problem
 
 # Examples from the SWIFT IBAN registry and national banking associations (checksums verified by hand).
 GOOD_IBANS = [

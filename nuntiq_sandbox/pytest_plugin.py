@@ -1,7 +1,7 @@
 """A pytest plugin for connector tests: sandbox, SFTP server, settings, JobContext, a real job run.
 
-It is installed with the SDK (entry point ``pytest11`` ``nuntiq_sdk.testing``),
-so a connector's tests only name fixtures::
+It is registered with pytest by the entry point ``pytest11``
+``nuntiq_sandbox.pytest_plugin``, so a connector's tests only name fixtures::
 
     def test_pull(nuntiq_sftp, nuntiq_seed, run_connector):
         nuntiq_sftp.put("/outbound/suppliers.csv", "supplier_code,name\\nSUP-1,Acme\\n")
@@ -22,8 +22,10 @@ Fixtures (each test gets its own tenant, folder and settings; nothing outlives t
 - ``run_connector``: runs a connector through ``nuntiq run`` in a subprocess (or
   in-process) and returns a ``ConnectorResult``.
 
-The sandbox and the SFTP server are imported inside the fixtures, so
-``import nuntiq_sdk`` never loads them.
+It lives on the sandbox's side (the SDK never imports the sandbox) and uses
+only the SDK's public modules. The sandbox and the SFTP server are imported
+inside the fixtures, so loading the plugin loads neither; without the
+``[sandbox]`` extra the sandbox fixtures fail with one line naming it.
 """
 
 from __future__ import annotations
@@ -44,14 +46,14 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import pytest
 
-from nuntiq_sdk._config import ENV_API_TOKEN, ENV_API_URL
-from nuntiq_sdk._context import JobContext
-from nuntiq_sdk._lib_alias import install as install_lib_alias
+from nuntiq_sandbox._extra import missing_extra
+from nuntiq_sdk import JobContext
+from nuntiq_sdk.runtime import ENV_API_TOKEN, ENV_API_URL, install_lib_alias
 
 if TYPE_CHECKING:
     from nuntiq_sandbox.sftp import EmbeddedSFTPServer
     from nuntiq_sandbox.testing import SandboxAdmin, SandboxServer
-    from nuntiq_sdk._baseload import FullLoadSummary, SaveResult
+    from nuntiq_sdk import FullLoadSummary, SaveResult
 
 __all__ = [
     "DEFAULT_CUSTOMER_NUMBER",
@@ -451,6 +453,9 @@ class Seeder:
 @pytest.fixture(scope="session")
 def nuntiq_sandbox() -> Iterator[SandboxServer]:
     """The API sandbox for the whole session: a subprocess on 127.0.0.1, stopped at the end."""
+    problem = missing_extra("the nuntiq_sandbox fixture")
+    if problem:
+        pytest.fail(problem, pytrace=False)
     from nuntiq_sandbox.testing import SandboxServer
 
     with SandboxServer() as server:
