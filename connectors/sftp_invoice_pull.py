@@ -36,10 +36,11 @@ from typing import Any
 
 import attrs
 
-from nuntiq_sdk import ConfigError, JobContext, ValidationError
+from nuntiq_sdk import JobContext, ValidationError
 from nuntiq_sdk.delta import delta_run
 from nuntiq_sdk.errors import FileTooLargeError, RequestValidationError, SourceKeyConflictError
 from nuntiq_sdk.objects.ingestion import ATTACHMENT, ORIGINAL, IngestionLoad, InvoiceDraft, max_file_bytes
+from nuntiq_sdk.settings import group, option, read_settings
 from nuntiq_sdk.sftp import SFTPConnection, SFTPDeliveryError, SFTPSettings, connect_sftp, safe_remote_name
 
 STREAM_NAME = "inbound_invoice_files"
@@ -60,77 +61,68 @@ _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\\/]")
 # --- config ---------------------------------------------------------------------------
 
 
+def _no_sidecar_pattern(patterns: tuple[str, ...]) -> str | None:
+    if any(p.lower().endswith(SIDECAR_SUFFIX) for p in patterns):
+        return f"must be shell patterns not matching *{SIDECAR_SUFFIX}"
+    return None
+
+
+def _under_inbox(name: str) -> Any:
+    return attrs.Factory(lambda self: posixpath.join(self.remote_inbox, name), takes_self=True)
+
+
 @attrs.frozen
 class PullConfig:
-    connector_name: str
-    inbox: str
-    archive: str
-    error_folder: str
-    state_dir: str
-    original_patterns: tuple[str, ...]
-    max_files: int
-    settle_seconds: float
-    incomplete_max_age_seconds: int
-    run_ttl_seconds: int
+    """The pull's own settings (settings.json ``config``); ``nuntiq run CONNECTOR --describe`` lists them."""
+
+    connector_name: str = option(help="Names the delta-run stream and this connector's temporary files.")
+    remote_inbox: str = option(remote_path=True, help="The drop folder the sender writes to.")
+    remote_archive: str = option(
+        default=_under_inbox("archive"), remote_path=True, help="Where ingested files go (<remote_inbox>/archive)."
+    )
+    remote_error: str = option(
+        default=_under_inbox("error"), remote_path=True, help="Where refused files go (<remote_inbox>/error)."
+    )
+    remote_state_dir: str = option(
+        default=_under_inbox(".nuntiq-state"), remote_path=True, help="The move journal (<remote_inbox>/.nuntiq-state)."
+    )
+    original_patterns: tuple[str, ...] = option(
+        default=DEFAULT_ORIGINAL_PATTERNS, check=_no_sidecar_pattern, help="Shell patterns of the originals."
+    )
+    max_files: int = option(default=50, minimum=1, maximum=10000, help="Documents handled per run.")
+    settle_seconds: float = option(
+        default=2.0, minimum=0, maximum=300, help="A file must keep its size and time this long to be read."
+    )
+    incomplete_max_age_seconds: int = option(
+        default=86400, minimum=0, maximum=90 * 86400, help="An original without its sidecar is an error after this."
+    )
+    run_ttl_seconds: int = option(
+        default=60, minimum=10, maximum=86400, help="A killed run frees the stream this long after its heartbeat."
+    )
 
     @classmethod
     def from_context(cls, context: JobContext) -> PullConfig:
-        problems: list[str] = []
+        return read_settings(cls, context)
 
-        def folder(key: str, default: str | None = None) -> str:
-            value = context.get_config(key, default)
-            if not isinstance(value, str) or not value.startswith("/") or ".." in value.split("/") or "\x00" in value:
-                problems.append(f"config.{key} must be an absolute remote path without '..', got {value!r}")
-                return "/"
-            return value.rstrip("/") or "/"
-
-        def number(key: str, default: float, low: float, high: float, *, whole: bool = True) -> float:
-            value = context.get_config(key, default)
-            kinds = (int,) if whole else (int, float)
-            if isinstance(value, bool) or not isinstance(value, kinds) or not low <= value <= high:
-                kind = "a whole number" if whole else "a number"
-                problems.append(f"config.{key} must be {kind} from {low:g} to {high:g}, got {value!r}")
-                return default
-            return value
-
-        name = context.get_config("connector_name")
-        if not isinstance(name, str) or not name:
-            problems.append(f"config.connector_name is missing or not a non-empty string: {name!r}")
-        inbox = folder("remote_inbox")
-        archive = folder("remote_archive", posixpath.join(inbox, "archive"))
-        error_folder = folder("remote_error", posixpath.join(inbox, "error"))
-        state_dir = folder("remote_state_dir", posixpath.join(inbox, ".nuntiq-state"))
-        if len({inbox, archive, error_folder, state_dir}) < 4:
-            problems.append(
+    def problems(self) -> list[str]:
+        folders = (self.remote_inbox, self.remote_archive, self.remote_error, self.remote_state_dir)
+        if len(set(folders)) < 4:
+            return [
                 "config.remote_inbox, remote_archive, remote_error and remote_state_dir must be four different "
-                f"folders, got {inbox!r}, {archive!r}, {error_folder!r}, {state_dir!r}"
-            )
-        patterns = context.get_config("original_patterns", list(DEFAULT_ORIGINAL_PATTERNS))
-        if (
-            not isinstance(patterns, list)
-            or not patterns
-            or not all(isinstance(p, str) and p and not p.lower().endswith(SIDECAR_SUFFIX) for p in patterns)
-        ):
-            problems.append(
-                f"config.original_patterns must be a list of shell patterns not matching *{SIDECAR_SUFFIX}, "
-                f"got {patterns!r}"
-            )
-            patterns = list(DEFAULT_ORIGINAL_PATTERNS)
-        config = cls(
-            connector_name=str(name or ""),
-            inbox=inbox,
-            archive=archive,
-            error_folder=error_folder,
-            state_dir=state_dir,
-            original_patterns=tuple(patterns),
-            max_files=int(number("max_files", 50, 1, 10000)),
-            settle_seconds=float(number("settle_seconds", 2, 0, 300, whole=False)),
-            incomplete_max_age_seconds=int(number("incomplete_max_age_seconds", 86400, 0, 90 * 86400)),
-            run_ttl_seconds=int(number("run_ttl_seconds", 60, 10, 86400)),
-        )
-        if problems:
-            raise ConfigError(problems)
-        return config
+                f"folders, got {', '.join(map(repr, folders))}"
+            ]
+        return []
+
+
+@attrs.frozen
+class PullSettings:
+    """Everything the pull reads from settings.json besides the API settings."""
+
+    pull: PullConfig = group(PullConfig, prefix="")
+    sftp: SFTPSettings = group(SFTPSettings, prefix="sftp_")
+
+
+SETTINGS = PullSettings  # ``nuntiq run`` checks these with the API settings, every problem in one round
 
 
 # --- the drop folder --------------------------------------------------------------------
@@ -457,7 +449,7 @@ class InvoicePull:
         self.config = config
         self.connection = connection
         self.load = IngestionLoad(context)
-        self.journal = MoveJournal(connection, config.state_dir, context)
+        self.journal = MoveJournal(connection, config.remote_state_dir, context)
         self.downloads = context.work_dir / "downloads"
         self.summary: dict[str, Any] = {
             "ingested": 0, "already_ingested": 0, "errors": 0, "skipped": 0, "waiting": 0, "refused": 0,
@@ -466,12 +458,14 @@ class InvoicePull:
 
     def prepare(self) -> None:
         """Create the archive, error and state folders if missing; finish what a killed run left."""
-        if not self.connection.exists(self.config.inbox):
-            raise SFTPDeliveryError(f"config.remote_inbox {self.config.inbox!r} does not exist on the SFTP server")
-        for folder in (self.config.archive, self.config.error_folder, self.config.state_dir):
+        if not self.connection.exists(self.config.remote_inbox):
+            raise SFTPDeliveryError(
+                f"config.remote_inbox {self.config.remote_inbox!r} does not exist on the SFTP server"
+            )
+        for folder in (self.config.remote_archive, self.config.remote_error, self.config.remote_state_dir):
             if not self.connection.exists(folder):
                 self.connection.sftp.mkdir(folder)
-        for folder in (self.config.archive, self.config.error_folder):
+        for folder in (self.config.remote_archive, self.config.remote_error):
             for stale in self.connection.clean_stale_temp_files(folder):
                 self.context.logger.info(f"Removed stale temporary file {stale}", step="cleanup")
         self.summary["moves_recovered"] = self.journal.replay()
@@ -479,7 +473,7 @@ class InvoicePull:
     def listing(self) -> dict[str, RemoteFile]:
         """The inbox's visible regular files (and those whose names cannot be trusted, to refuse them)."""
         files: dict[str, RemoteFile] = {}
-        for entry in self.connection.sftp.listdir_attr(self.config.inbox):
+        for entry in self.connection.sftp.listdir_attr(self.config.remote_inbox):
             name = entry.filename
             if not stat.S_ISREG(entry.st_mode or 0) or (name.startswith(".") and not _UNSAFE_NAME.search(name)):
                 continue  # folders, and hidden files (ours among them); a hidden name with a separator is refused
@@ -558,7 +552,7 @@ class InvoicePull:
         documents.append(document)
 
     def _read(self, sidecar: RemoteFile) -> bytes:
-        with self.connection.sftp.open(posixpath.join(self.config.inbox, sidecar.name), "rb") as handle:
+        with self.connection.sftp.open(posixpath.join(self.config.remote_inbox, sidecar.name), "rb") as handle:
             return bytes(handle.read(MAX_SIDECAR_BYTES + 1))
 
     def download(self, entry: RemoteFile, folder: Path, index: int) -> Path:
@@ -566,7 +560,7 @@ class InvoicePull:
         stem, _, extension = entry.name.rpartition(".")
         ext = f".{extension}" if stem and re.fullmatch(r"[A-Za-z0-9]{1,10}", extension) else ""
         local = folder / safe_remote_name(f"{index}-{stem or entry.name}", ext)
-        self.connection.sftp.get(posixpath.join(self.config.inbox, entry.name), str(local))
+        self.connection.sftp.get(posixpath.join(self.config.remote_inbox, entry.name), str(local))
         if local.stat().st_size != entry.size:
             raise SFTPDeliveryError(f"{entry.name} changed while it was read ({local.stat().st_size} != {entry.size})")
         return local
@@ -622,13 +616,13 @@ class InvoicePull:
         return source_key, str(result.invoice_token), bool(result.idempotent)
 
     def archive(self, document: Document, source_key: str, token: str, idempotent: bool) -> None:
-        record = self.journal.plan(self.config.archive, document, self.config.inbox, None)
+        record = self.journal.plan(self.config.remote_archive, document, self.config.remote_inbox, None)
         finals = self.journal.run(record)
         self.summary["already_ingested" if idempotent else "ingested"] += 1
         self.summary["invoice_tokens"].append(token)
         verb = "Already ingested" if idempotent else "Ingested"
         self.context.logger.info(
-            f"{verb} {document.label} as invoice {token}; archived in {self.config.archive}",
+            f"{verb} {document.label} as invoice {token}; archived in {self.config.remote_archive}",
             step="ingested",
             detail={"invoice_token": token, "source_key": source_key, "archived": finals, "idempotent": idempotent},
         )
@@ -642,13 +636,13 @@ class InvoicePull:
             "connector": self.config.connector_name,
             "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
-        record = self.journal.plan(self.config.error_folder, document, self.config.inbox, report)
+        record = self.journal.plan(self.config.remote_error, document, self.config.remote_inbox, report)
         finals = self.journal.run(record)
         self.summary["errors"] += 1
         self.summary["error_files"].append(document.label)
         value = "" if problem.value is None else f" ({problem.field or 'value'}: {problem.value!r})"
         self.context.logger.error(
-            f"{document.label} moved to {self.config.error_folder}: {problem.reason}{value}",
+            f"{document.label} moved to {self.config.remote_error}: {problem.reason}{value}",
             step="error",
             detail={"moved": finals, "report": record["report"]["path"], "field": problem.field},
         )
@@ -665,8 +659,8 @@ def _fill(draft: InvoiceDraft, values: Mapping[str, Any]) -> Problem | None:
 
 
 def run(context: JobContext) -> dict[str, Any]:
-    config = PullConfig.from_context(context)
-    sftp_settings = SFTPSettings.from_context(context)  # checked before the run starts
+    settings = read_settings(PullSettings, context)  # checked before the run starts
+    config, sftp_settings = settings.pull, settings.sftp
     # Exclusive: two pollers must never move the same file. The SDK heartbeats the run's lease, so a killed
     # run frees the stream run_ttl_seconds (60) after its last heartbeat.
     with delta_run(

@@ -33,7 +33,6 @@ import base64
 import hashlib
 import io
 import json
-import math
 import posixpath
 import re
 import socket
@@ -48,6 +47,7 @@ import attrs
 import paramiko
 
 from nuntiq_sdk._exceptions import ConfigError, NuntiqError
+from nuntiq_sdk.settings import option, read_settings, secret
 
 if TYPE_CHECKING:
     from nuntiq_sdk._context import JobContext
@@ -113,94 +113,80 @@ def _check_remote_dir(name: str, value: object) -> str:
 
 @attrs.frozen
 class SFTPSettings:
-    """Where and how to connect; ``from_context`` reads and checks settings.json."""
+    """The SFTP server: where and how to connect; host key verification is not optional."""
 
-    host: str
-    port: int
-    username: str
-    password: str | None = attrs.field(default=None, repr=False)
-    private_key: paramiko.PKey | None = attrs.field(default=None, repr=False)
-    known_hosts: Path | None = None
-    host_key_fingerprint: str | None = None
-    timeout: float = 30.0
+    host: str = option(
+        check=lambda v: "must be a host name without spaces" if any(c.isspace() for c in v) else None,
+        help="The SFTP server's host name or address.",
+    )
+    user: str = option(help="The SFTP login name.")
+    port: int = option(default=22, minimum=1, maximum=65535, help="The SFTP server's TCP port.")
+    timeout_seconds: float = option(
+        default=30.0, minimum=0.1, maximum=MAX_TIMEOUT_SECONDS, help="Seconds to wait for the server per step."
+    )
+    known_hosts: Path | None = option(
+        default=None, local_file=True, help="A known_hosts file holding the server's key (or host_key_fingerprint)."
+    )
+    host_key_fingerprint: str | None = option(
+        default=None,
+        check=lambda v: None if v.startswith("SHA256:") else "must look like 'SHA256:<base64>'",
+        help="The server's pinned key, 'SHA256:<base64>' (or known_hosts).",
+    )
+    private_key_path: Path | None = option(
+        default=None, local_file=True, help="A private key file (or secrets.sftp_private_key, or a password)."
+    )
+    password: str | None = secret(required=False, help="The login password (or a private key).")
+    private_key: str | None = secret(required=False, help="A private key as PEM/OpenSSH text (or a password).")
+    key_passphrase: str | None = secret(required=False, help="The private key's passphrase, if it has one.")
+
+    @property
+    def username(self) -> str:
+        return self.user
+
+    @property
+    def timeout(self) -> float:
+        return float(self.timeout_seconds)
 
     @classmethod
     def from_context(cls, context: JobContext, prefix: str = "sftp_") -> SFTPSettings:
-        problems: list[str] = []
-        host = context.get_config(f"{prefix}host")
-        user = context.get_config(f"{prefix}user")
-        port = context.get_config(f"{prefix}port", 22)
-        timeout = context.get_config(f"{prefix}timeout_seconds", 30)
-        password = context.get_secret(f"{prefix}password")
-        key_text = context.get_secret(f"{prefix}private_key")
-        key_path = context.get_config(f"{prefix}private_key_path")
-        known_hosts = context.get_config(f"{prefix}known_hosts")
-        fingerprint = context.get_config(f"{prefix}host_key_fingerprint")
+        """Read and check the ``prefix``-ed entries of settings.json; one ``ConfigError`` lists every problem."""
+        return read_settings(cls, context, prefix)
 
-        if not isinstance(host, str) or not host:
-            problems.append(f"config.{prefix}host is missing or not a string: {host!r}")
-        elif not host.isprintable() or any(c.isspace() for c in host):
-            problems.append(f"config.{prefix}host must be a host name without spaces or control characters: {host!r}")
-        if not isinstance(user, str) or not user:
-            problems.append(f"config.{prefix}user is missing or not a string: {user!r}")
-        # A whole number (or its digits as text): true is not port 1, and 22.9 is not port 22.
-        whole = isinstance(port, int) and not isinstance(port, bool)
-        if not (whole or (isinstance(port, str) and port.isdigit())) or not 0 < int(port) < 65536:
-            problems.append(f"config.{prefix}port must be a port number from 1 to 65535, got {port!r}")
-            port = 22
-        if (
-            not isinstance(timeout, int | float)
-            or isinstance(timeout, bool)
-            or not math.isfinite(timeout)
-            or not 0 < timeout <= MAX_TIMEOUT_SECONDS
-        ):
-            problems.append(
-                f"config.{prefix}timeout_seconds must be a number of seconds > 0 and <= {MAX_TIMEOUT_SECONDS}, "
-                f"got {timeout!r}"
+    def load_key(self) -> paramiko.PKey | None:
+        """The private key to log in with, or None for a password login."""
+        if not (self.private_key or self.private_key_path):
+            return None
+        return _load_private_key(self.private_key, self.private_key_path, self.key_passphrase)
+
+    def problems(self, prefix: str = "sftp_") -> list[str]:
+        """Rules across entries: a credential, a way to verify the host key, a loadable private key."""
+        found = []
+        try:
+            key = self.load_key()
+        except (OSError, paramiko.SSHException, ValueError) as exc:
+            where = (
+                f"config.{prefix}private_key_path {str(self.private_key_path)!r}"
+                if self.private_key_path
+                else f"secrets.{prefix}private_key"
             )
-            timeout = 30
-        private_key = None
-        if key_text or key_path:
-            try:
-                private_key = _load_private_key(
-                    key_text, key_path, passphrase=context.get_secret(f"{prefix}key_passphrase")
+            found.append(f"{where} could not be loaded: {exc}")
+        else:
+            if not self.password and key is None:
+                found.append(
+                    f"no SFTP credential: set secrets.{prefix}password, secrets.{prefix}private_key "
+                    f"or config.{prefix}private_key_path"
                 )
-            except (OSError, paramiko.SSHException, ValueError) as exc:
-                source = f"config.{prefix}private_key_path {key_path!r}" if key_path else f"secrets.{prefix}private_key"
-                problems.append(f"{source} could not be loaded: {exc}")
-        if not password and private_key is None and not problems:
-            problems.append(
-                f"no SFTP credential: set secrets.{prefix}password, secrets.{prefix}private_key "
-                f"or config.{prefix}private_key_path"
-            )
-        if known_hosts is None and fingerprint is None:
-            problems.append(
+        if self.known_hosts is None and self.host_key_fingerprint is None:
+            found.append(
                 f"host key verification needs config.{prefix}known_hosts (a known_hosts file) "
                 f"or config.{prefix}host_key_fingerprint ('SHA256:...'); it is not optional"
             )
-        if known_hosts is not None and not Path(str(known_hosts)).is_file():
-            problems.append(f"config.{prefix}known_hosts {known_hosts!r} is not a readable file")
-        if fingerprint is not None and not (isinstance(fingerprint, str) and fingerprint.startswith("SHA256:")):
-            problems.append(
-                f"config.{prefix}host_key_fingerprint must look like 'SHA256:<base64>', got {fingerprint!r}"
-            )
-        if problems:
-            raise ConfigError(problems)
-        return cls(
-            host=str(host),
-            port=int(port),
-            username=str(user),
-            password=password or None,
-            private_key=private_key,
-            known_hosts=Path(str(known_hosts)) if known_hosts is not None else None,
-            host_key_fingerprint=str(fingerprint) if fingerprint is not None else None,
-            timeout=float(timeout),
-        )
+        return found
 
 
-def _load_private_key(text: str | None, path: object, passphrase: str | None) -> paramiko.PKey:
+def _load_private_key(text: str | None, path: Path | None, passphrase: str | None) -> paramiko.PKey:
     """Load an RSA, ECDSA or Ed25519 private key from PEM/OpenSSH text or a file."""
-    data = text if text else Path(str(path)).read_text(encoding="utf-8")
+    data = text if text else Path(str(path)).expanduser().read_text(encoding="utf-8")
     errors: list[str] = []
     for key_class in (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey):
         try:
@@ -437,8 +423,9 @@ def connect_sftp(
     try:
         transport.start_client(timeout=settings.timeout)
         _verify_host_key(transport.get_remote_server_key(), settings)
-        if settings.private_key is not None:
-            transport.auth_publickey(settings.username, settings.private_key)
+        key = settings.load_key()
+        if key is not None:
+            transport.auth_publickey(settings.username, key)
         else:
             transport.auth_password(settings.username, settings.password or "")
         client = paramiko.SFTPClient.from_transport(transport)

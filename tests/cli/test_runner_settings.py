@@ -1,0 +1,76 @@
+"""``nuntiq run`` checks the whole settings file in one round, and ``--describe`` lists what a connector reads."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CONNECTORS = ROOT / "connectors"
+
+
+def _nuntiq(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "nuntiq_cli", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=120
+    )
+
+
+def test_five_mistakes_across_config_sftp_and_secrets_come_in_one_config_error(tmp_path: Path) -> None:
+    settings = tmp_path / "settings.json"
+    settings.write_text(
+        json.dumps(
+            {
+                "customer_number": "10000001",
+                "secrets": {"api_token": "ntq_sk_" + "0" * 40, "sftp_password": 12345},  # 1: not text
+                "config": {
+                    "api_base_url": "http://127.0.0.1:9/v1",
+                    "connector_name": "acme_erp_push",
+                    "remote_outbox": "inbound/invoices",  # 2: not absolute
+                    "batch_size": "20",  # 3: text, not a number
+                    "sftp_host": "127.0.0.1",
+                    "sftp_user": "acme",
+                    "sftp_port": True,  # 4: a bool is not a port
+                    "sftp_timeout_seconds": 0,  # 5: 0 does not mean "default"
+                    "sftp_host_key_fingerprint": "SHA256:abc",
+                },
+            }
+        )
+    )
+    result = _nuntiq(
+        "run", str(CONNECTORS / "acme_erp_sftp_push.py"), "--settings", str(settings), "--work-dir", str(tmp_path),
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "settings.json (5 problems): " in result.stderr, result.stderr
+    for expected in (
+        "secrets.sftp_password must be a string, got int",
+        "config.remote_outbox must be an absolute remote path",
+        "config.batch_size must be a whole number, got '20'",
+        "config.sftp_port must be a whole number, got True",
+        "config.sftp_timeout_seconds must be at least 0.1, got 0",
+    ):
+        assert expected in result.stderr, (expected, result.stderr)
+    assert "12345" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("connector", ["acme_erp_sftp_push", "sftp_invoice_pull", "supplier_master_pull"])
+def test_describe_lists_the_api_the_sftp_and_the_connector_settings_without_a_settings_file(
+    connector: str, tmp_path: Path
+) -> None:
+    result = _nuntiq("run", str(CONNECTORS / f"{connector}.py"), "--describe", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["Setting", "Type", "Required", "Default", "Description"]
+    keys = {line.split()[0] for line in lines[1:]}
+    assert {"customer_number", "config.api_base_url", "secrets.api_token", "config.connector_name"} <= keys
+    assert {"config.sftp_host", "config.sftp_port", "secrets.sftp_password", "config.sftp_known_hosts"} <= keys
+
+
+def test_without_settings_or_describe_run_says_what_is_missing(tmp_path: Path) -> None:
+    result = _nuntiq("run", str(CONNECTORS / "acme_erp_sftp_push.py"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--settings is required" in result.stderr
