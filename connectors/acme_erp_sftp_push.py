@@ -38,13 +38,13 @@ from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 import attrs
-import paramiko
 
 from nuntiq_sdk import JobContext, JobIncompleteError, NuntiqError
 from nuntiq_sdk.delta import delta_run, is_run_live
 from nuntiq_sdk.objects.invoice import Invoice, InvoiceLoad, Lease, LeaseKeeper
 from nuntiq_sdk.settings import group, option, read_settings
 from nuntiq_sdk.sftp import (
+    CONNECTION_ERRORS,
     DeliveryJournal,
     PlannedFile,
     SFTPDeliveryError,
@@ -58,7 +58,6 @@ STREAM_NAME = "pushed_invoices"
 UTF8_BOM = "\ufeff"
 HEADER = ["invoice_number", "date", "currency", "total", "supplier_code", "line_count"]
 MAX_RECONNECTS = 3
-CONNECTION_ERRORS = (paramiko.SSHException, EOFError, OSError)
 
 T = TypeVar("T")
 

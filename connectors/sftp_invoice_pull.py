@@ -27,8 +27,6 @@ import json
 import posixpath
 import re
 import shutil
-import stat
-import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +39,17 @@ from nuntiq_sdk.delta import delta_run
 from nuntiq_sdk.errors import FileTooLargeError, RequestValidationError, SourceKeyConflictError
 from nuntiq_sdk.objects.ingestion import ATTACHMENT, ORIGINAL, IngestionLoad, InvoiceDraft, max_file_bytes
 from nuntiq_sdk.settings import group, option, read_settings
-from nuntiq_sdk.sftp import SFTPConnection, SFTPDeliveryError, SFTPSettings, connect_sftp, safe_remote_name
+from nuntiq_sdk.sftp import (
+    DropFolder,
+    RemoteFile,
+    SFTPConnection,
+    SFTPDeliveryError,
+    SFTPSettings,
+    connect_sftp,
+    safe_remote_name,
+    settled,
+    suffixed,
+)
 
 STREAM_NAME = "inbound_invoice_files"
 SIDECAR_SUFFIX = ".json"
@@ -128,13 +136,6 @@ SETTINGS = PullSettings  # ``nuntiq run`` checks these with the API settings, ev
 # --- the drop folder --------------------------------------------------------------------
 
 
-@attrs.frozen
-class RemoteFile:
-    name: str
-    size: int
-    mtime: int
-
-
 def plain_name_problem(name: object) -> str | None:
     """Why ``name`` cannot be a file of the drop folder, or None: no separator, '..', control char or hidden name."""
     if not isinstance(name, str) or not name:
@@ -153,22 +154,6 @@ def is_partial(name: str) -> bool:
 def stem_of(name: str) -> str:
     stem, dot, _ = name.rpartition(".")
     return stem if dot and stem else name
-
-
-def suffixed(name: str, n: int) -> str:
-    """``INV-1.pdf`` -> ``INV-1-2.pdf`` for n=2; n=0 is the name itself."""
-    if n == 0:
-        return name
-    stem, dot, extension = name.rpartition(".")
-    return f"{stem}-{n}.{extension}" if dot and stem else f"{name}-{n}"
-
-
-def settled(
-    first: Mapping[str, RemoteFile], second: Mapping[str, RemoteFile]
-) -> tuple[dict[str, RemoteFile], list[str]]:
-    """The files unchanged (size and mtime) between two listings, and the names that changed or appeared."""
-    stable = {name: entry for name, entry in second.items() if first.get(name) == entry}
-    return stable, sorted(set(second) - set(stable))
 
 
 # --- documents --------------------------------------------------------------------------
@@ -380,7 +365,7 @@ class MoveJournal:
         path = self._record_path(record["moves"][0]["source"])
         data = json.dumps(record, sort_keys=True, default=str).encode("utf-8")
         if not self.connection.write_new(path, data):  # a plan a failed replay left: this one replaces it
-            self.connection.sftp.remove(path)
+            self.connection.remove(path)
             self.connection.write_new(path, data)
         return self._carry_out(path, record)
 
@@ -392,16 +377,16 @@ class MoveJournal:
             self.connection.write_new(report["path"], text.encode("utf-8"))
         for move in record["moves"]:
             finals.append(self._move_one(move))
-        self.connection.sftp.remove(path)
+        self.connection.remove(path)
         return finals
 
     def _move_one(self, move: Mapping[str, Any]) -> str:
         source, target = str(move["source"]), str(move["target"])
         try:
-            now = self.connection.sftp.stat(source)
+            now = self.connection.stat(source)
         except FileNotFoundError:
             return target  # moved before the crash
-        if (now.st_size, int(now.st_mtime or 0)) != (move["size"], move["mtime"]):
+        if (now.size, now.mtime) != (move["size"], move["mtime"]):
             self.context.logger.warn(
                 f"{source} changed since it was planned to move to {target}; left for the next listing", step="move"
             )
@@ -422,12 +407,11 @@ class MoveJournal:
         for stale in self.connection.clean_stale_temp_files(self.state_dir):
             self.context.logger.info(f"Removed stale temporary file {stale}", step="cleanup")
         finished = 0
-        for name in sorted(self.connection.sftp.listdir(self.state_dir)):
+        for name in sorted(self.connection.list_names(self.state_dir)):
             if not (name.startswith("move-") and name.endswith(".json")):
                 continue
             path = posixpath.join(self.state_dir, name)
-            with self.connection.sftp.open(path, "rb") as handle:
-                record = json.loads(handle.read().decode("utf-8"))
+            record = json.loads(self.connection.read(path).decode("utf-8"))
             finals = self._carry_out(path, record)
             finished += 1
             self.context.logger.info(
@@ -450,6 +434,7 @@ class InvoicePull:
         self.connection = connection
         self.load = IngestionLoad(context)
         self.journal = MoveJournal(connection, config.remote_state_dir, context)
+        self.drop_folder = DropFolder(connection, config.remote_inbox)
         self.downloads = context.work_dir / "downloads"
         self.summary: dict[str, Any] = {
             "ingested": 0, "already_ingested": 0, "errors": 0, "skipped": 0, "waiting": 0, "refused": 0,
@@ -463,8 +448,7 @@ class InvoicePull:
                 f"config.remote_inbox {self.config.remote_inbox!r} does not exist on the SFTP server"
             )
         for folder in (self.config.remote_archive, self.config.remote_error, self.config.remote_state_dir):
-            if not self.connection.exists(folder):
-                self.connection.sftp.mkdir(folder)
+            self.connection.make_dir(folder)
         for folder in (self.config.remote_archive, self.config.remote_error):
             for stale in self.connection.clean_stale_temp_files(folder):
                 self.context.logger.info(f"Removed stale temporary file {stale}", step="cleanup")
@@ -472,13 +456,9 @@ class InvoicePull:
 
     def listing(self) -> dict[str, RemoteFile]:
         """The inbox's visible regular files (and those whose names cannot be trusted, to refuse them)."""
-        files: dict[str, RemoteFile] = {}
-        for entry in self.connection.sftp.listdir_attr(self.config.remote_inbox):
-            name = entry.filename
-            if not stat.S_ISREG(entry.st_mode or 0) or (name.startswith(".") and not _UNSAFE_NAME.search(name)):
-                continue  # folders, and hidden files (ours among them); a hidden name with a separator is refused
-            files[name] = RemoteFile(name, int(entry.st_size or 0), int(entry.st_mtime or 0))
-        return files
+        # Hidden files (ours among them) are skipped; a hidden name with a separator is refused.
+        files = self.drop_folder.listing(hidden=True)
+        return {n: e for n, e in files.items() if not n.startswith(".") or _UNSAFE_NAME.search(n)}
 
     def settled_listing(self) -> dict[str, RemoteFile]:
         """Two listings ``settle_seconds`` apart; a file that changed, or looks partial, is skipped this run."""
@@ -494,12 +474,8 @@ class InvoicePull:
         first = {name: entry for name, entry in first.items() if name not in refused}
         partial = [name for name in first if is_partial(name)]
         first = {name: entry for name, entry in first.items() if name not in partial}
-        if first and self.config.settle_seconds:
-            time.sleep(self.config.settle_seconds)
-            second = {name: entry for name, entry in self.listing().items() if name in first}
-        else:
-            second = first
-        stable, changing = settled(first, second)
+        stable, changing = self.drop_folder.settle(first, self.config.settle_seconds, hidden=True)
+        stable = {n: e for n, e in stable.items() if not n.startswith(".") or _UNSAFE_NAME.search(n)}
         for name in [*partial, *changing]:
             self.context.logger.info(f"Skipped {name}: still being written", step="skip")
         self.summary["skipped"] = len(partial) + len(changing)
@@ -507,7 +483,7 @@ class InvoicePull:
 
     def plan(self, stable: dict[str, RemoteFile]) -> list[Document]:
         """The documents to handle this run (at most ``max_files``), ready or in error; waiting ones logged."""
-        planner = Planner(self.config, time.time())
+        planner = Planner(self.config, self.drop_folder.clock())
         present = set(stable)
         claimed: set[str] = set()
         documents: list[Document] = []
@@ -552,15 +528,14 @@ class InvoicePull:
         documents.append(document)
 
     def _read(self, sidecar: RemoteFile) -> bytes:
-        with self.connection.sftp.open(posixpath.join(self.config.remote_inbox, sidecar.name), "rb") as handle:
-            return bytes(handle.read(MAX_SIDECAR_BYTES + 1))
+        return self.connection.read(posixpath.join(self.config.remote_inbox, sidecar.name), MAX_SIDECAR_BYTES + 1)
 
     def download(self, entry: RemoteFile, folder: Path, index: int) -> Path:
         """The file in ``folder`` under a safe local name (the remote name never becomes a path as is)."""
         stem, _, extension = entry.name.rpartition(".")
         ext = f".{extension}" if stem and re.fullmatch(r"[A-Za-z0-9]{1,10}", extension) else ""
         local = folder / safe_remote_name(f"{index}-{stem or entry.name}", ext)
-        self.connection.sftp.get(posixpath.join(self.config.remote_inbox, entry.name), str(local))
+        self.connection.download(posixpath.join(self.config.remote_inbox, entry.name), local)
         if local.stat().st_size != entry.size:
             raise SFTPDeliveryError(f"{entry.name} changed while it was read ({local.stat().st_size} != {entry.size})")
         return local

@@ -20,9 +20,7 @@ import fnmatch
 import hashlib
 import io
 import json
-import posixpath
 import re
-import stat
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal
 
@@ -32,7 +30,7 @@ from nuntiq_sdk import ConfigError, FullLoadSummary, JobContext, SaveResult, Val
 from nuntiq_sdk.delta import DeltaRunHandle, delta_run
 from nuntiq_sdk.objects.supplier import SupplierLoad
 from nuntiq_sdk.settings import check_settings, group, option, read_settings
-from nuntiq_sdk.sftp import SFTPConnection, SFTPSettings, connect_sftp, safe_remote_name
+from nuntiq_sdk.sftp import DropFolder, RemoteFile, SFTPConnection, SFTPSettings, connect_sftp, safe_remote_name
 
 STREAM_NAME = "supplier_files"
 CURSOR_TYPE = "file_mtime_name"
@@ -424,18 +422,6 @@ def _supplier_of(parsed: ParsedFile, bad: BadRow) -> str | None:
 # --- one run ----------------------------------------------------------------------------
 
 
-@attrs.frozen
-class RemoteFile:
-    name: str
-    path: str
-    mtime: int
-    size: int
-
-    @property
-    def position(self) -> tuple[int, str]:
-        return (self.mtime, self.name)
-
-
 @attrs.define
 class Outcome:
     """What loading one file did."""
@@ -459,19 +445,13 @@ class SupplierPull:
         self.downloads = context.work_dir / "downloads"
 
     def candidates(self) -> list[RemoteFile]:
-        files = []
-        for entry in self.connection.sftp.listdir_attr(self.config.remote_folder):
-            name = entry.filename
-            if name.startswith(".") or not stat.S_ISREG(entry.st_mode or 0):
-                continue
-            if fnmatch.fnmatchcase(name, self.config.file_pattern):
-                path = posixpath.join(self.config.remote_folder, name)
-                files.append(RemoteFile(name, path, int(entry.st_mtime or 0), int(entry.st_size or 0)))
-        return sorted(files, key=lambda f: f.position)
+        files = DropFolder(self.connection, self.config.remote_folder).listing().values()
+        return sorted(
+            (f for f in files if fnmatch.fnmatchcase(f.name, self.config.file_pattern)), key=lambda f: f.position
+        )
 
     def download(self, remote: RemoteFile) -> bytes:
-        with self.connection.sftp.open(remote.path, "rb") as handle:
-            data = handle.read(self.config.max_file_bytes + 1)
+        data = self.connection.read(remote.path, self.config.max_file_bytes + 1)
         # A copy for whoever investigates a rejected file; the remote name never becomes a local path as is.
         stem, _, extension = remote.name.rpartition(".")
         ext = f".{extension}" if stem and re.fullmatch(r"[A-Za-z0-9]{1,10}", extension) else ""

@@ -1,44 +1,15 @@
-"""SFTP delivery for connectors: verified hosts, atomic uploads that never overwrite.
-
-What the product docs' upload code gets wrong, and this module does instead:
-
-- The host key is always verified (a known_hosts file or a pinned SHA256
-  fingerprint), *before* any credential is sent. An unknown or changed key
-  refuses to connect with the fingerprint the server presented.
-- ``posix_rename`` silently replaces an existing file, so the docs' collision
-  branch never runs. Here the final name is chosen free in the outbox *and*
-  in ``sent/`` first, and the move uses SFTP ``rename``, which never
-  replaces; a name taken meanwhile is detected and the next suffix tried.
-- ``os.fsync(f.fileno())`` is not valid on a paramiko file. Pipelined writes
-  can fail silently, so the uploaded size is confirmed on the server before
-  and after the rename.
-- Temporary files are hidden and recognisable (``.nuntiq-<owner>~<name>.<id>.tmp``,
-  or ``.nuntiq-<owner>~<run>~<name>.<id>.tmp`` when the connection is tagged
-  with a run), removed on failure (again after a reconnect if the connection
-  dropped), and a crashed run's left-overs are cleaned at start - only its own
-  owner's, and of those only runs that are no longer live, so another job's
-  or another concurrent worker's upload in flight is never touched.
-- Remote names are built only from ASCII letters, digits, ``-`` and ``_``.
-
-Settings (``config`` / ``secrets`` of settings.json, ``sftp_`` prefix by
-default): ``sftp_host``, ``sftp_port`` (22), ``sftp_user``; secret
-``sftp_password`` and/or secret ``sftp_private_key`` (PEM text) or config
-``sftp_private_key_path``; config ``sftp_known_hosts`` (a file) or
-``sftp_host_key_fingerprint`` (``SHA256:...``); ``sftp_timeout_seconds`` (30).
-"""
+"""The SFTP connection: host keys verified before any credential, and what connectors need of a server."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import io
-import json
 import posixpath
-import re
 import socket
 import stat
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -46,31 +17,32 @@ from typing import TYPE_CHECKING
 import attrs
 import paramiko
 
-from nuntiq_sdk._exceptions import ConfigError, NuntiqError
+from nuntiq_sdk._exceptions import NuntiqError
 from nuntiq_sdk.settings import option, read_settings, secret
+from nuntiq_sdk.sftp._naming import (
+    MAX_COLLISION_SUFFIX,
+    TEMP_SUFFIX,
+    candidates,
+    safe_remote_name,
+    split_name,
+    temp_prefix,
+)
 
 if TYPE_CHECKING:
     from nuntiq_sdk._context import JobContext
 
 __all__ = [
-    "DeliveryJournal",
+    "CONNECTION_ERRORS",
     "HostKeyVerificationError",
-    "PlannedFile",
+    "RemoteFile",
     "SFTPConnection",
     "SFTPDeliveryError",
     "SFTPSettings",
     "connect_sftp",
-    "safe_remote_name",
 ]
 
-TEMP_PREFIX = ".nuntiq-"
-TEMP_SUFFIX = ".tmp"
-MAX_NAME_STEM = 100
-MAX_COLLISION_SUFFIX = 999
 MAX_RENAME_RACES = 20
 MAX_TIMEOUT_SECONDS = 3600
-_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
-_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 
 
 class HostKeyVerificationError(NuntiqError):
@@ -81,34 +53,13 @@ class SFTPDeliveryError(NuntiqError, OSError):
     """An upload could not be completed; nothing was left under the final name."""
 
 
-def safe_remote_name(stem: object, extension: str = "") -> str:
-    """A file name any SFTP server (and Windows) accepts, whatever ``stem`` holds.
-
-    Characters other than ASCII letters, digits, ``-`` and ``_`` become ``_`` (runs of them one);
-    an empty result is ``UNKNOWN``; names are capped at 100 characters; Windows'
-    reserved device names get a leading ``_``. ``extension`` (e.g. ``".csv"``)
-    must itself be safe.
-    """
-    if extension and not re.fullmatch(r"\.[A-Za-z0-9]{1,10}", extension):
-        raise ValueError(f"extension {extension!r} must be a dot and 1-10 ASCII letters or digits")
-    text = re.sub("_+", "_", _UNSAFE.sub("_", str(stem if stem is not None else "")))[:MAX_NAME_STEM].strip("_")
-    text = text or "UNKNOWN"
-    if text.upper() in _WINDOWS_RESERVED:
-        text = f"_{text}"
-    return f"{text}{extension}"
+CONNECTION_ERRORS = (paramiko.SSHException, EOFError, OSError)
+"""What a dropped or failing SFTP connection raises: reconnect (or give up) on these."""
 
 
 def _fingerprint(key: paramiko.PKey) -> str:
     digest = hashlib.sha256(key.asbytes()).digest()
     return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
-
-
-def _check_remote_dir(name: str, value: object) -> str:
-    if not isinstance(value, str) or not value.startswith("/"):
-        raise ConfigError([f"config.{name} must be an absolute remote path, got {value!r}"])
-    if "\x00" in value or ".." in value.split("/"):
-        raise ConfigError([f"config.{name} must not contain '..' or NUL, got {value!r}"])
-    return value.rstrip("/") or "/"
 
 
 @attrs.frozen
@@ -196,6 +147,25 @@ def _load_private_key(text: str | None, path: Path | None, passphrase: str | Non
     raise ValueError("not a supported private key (" + "; ".join(errors) + ")")
 
 
+@attrs.frozen
+class RemoteFile:
+    """A regular file on the server as a listing shows it; ``folder`` is where it was listed."""
+
+    name: str
+    size: int
+    mtime: int
+    folder: str = ""
+
+    @property
+    def path(self) -> str:
+        return posixpath.join(self.folder, self.name)
+
+    @property
+    def position(self) -> tuple[int, str]:
+        """Oldest first, then by name: the order a folder's files are handled in."""
+        return (self.mtime, self.name)
+
+
 class SFTPConnection:
     """An open, host-verified SFTP session with delivery helpers; use as a context manager."""
 
@@ -243,6 +213,39 @@ class SFTPConnection:
             raise
         return True
 
+    def stat(self, path: str) -> RemoteFile:
+        """Size and modification time of ``path``; ``FileNotFoundError`` if there is none."""
+        attributes = self.sftp.stat(path)
+        folder, name = posixpath.split(path)
+        return RemoteFile(name, int(attributes.st_size or 0), int(attributes.st_mtime or 0), folder)
+
+    def list_files(self, remote_dir: str, *, hidden: bool = False) -> list[RemoteFile]:
+        """The regular files of ``remote_dir`` (no folders; hidden names only with ``hidden``), by name."""
+        found = [
+            RemoteFile(entry.filename, int(entry.st_size or 0), int(entry.st_mtime or 0), remote_dir)
+            for entry in self.sftp.listdir_attr(remote_dir)
+            if stat.S_ISREG(entry.st_mode or 0) and (hidden or not entry.filename.startswith("."))
+        ]
+        return sorted(found, key=lambda f: f.name)
+
+    def read(self, path: str, limit: int | None = None) -> bytes:
+        """The bytes of ``path`` (at most ``limit``: one more than a caller's maximum tells it is too large)."""
+        with self.sftp.open(path, "rb") as handle:
+            return handle.read(limit) if limit is not None else handle.read()
+
+    def download(self, path: str, local: Path) -> None:
+        """Copy ``path`` to the local file ``local``."""
+        self.sftp.get(path, str(local))
+
+    def make_dir(self, path: str) -> None:
+        """Create the folder ``path`` unless it exists."""
+        if not self.exists(path):
+            self.sftp.mkdir(path)
+
+    def remove(self, path: str) -> None:
+        """Delete the file ``path``."""
+        self.sftp.remove(path)
+
     def _size(self, path: str) -> int | None:
         attributes = self.sftp.stat(path)
         return attributes.st_size
@@ -262,7 +265,7 @@ class SFTPConnection:
         the same connector); without ``is_live`` only one run at a time may
         use the owner.
         """
-        prefix = _temp_prefix(self.owner)
+        prefix = temp_prefix(self.owner)
         removed: list[str] = []
         liveness: dict[str, bool] = {}
         for entry in self.sftp.listdir_attr(remote_dir):
@@ -280,15 +283,7 @@ class SFTPConnection:
     def temp_path(self, remote_dir: str, name: str) -> str:
         """A hidden temporary name next to ``name``, recognisable as this owner's (and this run's)."""
         tag = f"{self.run_tag}~" if self.run_tag else ""
-        return posixpath.join(remote_dir, f"{_temp_prefix(self.owner)}{tag}{name}.{uuid.uuid4().hex[:12]}{TEMP_SUFFIX}")
-
-    def _candidates(self, name: str) -> Iterator[str]:
-        stem, dot, extension = name.rpartition(".")
-        if not dot:
-            stem, extension = name, ""
-        yield name
-        for n in range(1, MAX_COLLISION_SUFFIX + 1):
-            yield f"{stem}-{n}.{extension}" if dot else f"{stem}-{n}"
+        return posixpath.join(remote_dir, f"{temp_prefix(self.owner)}{tag}{name}.{uuid.uuid4().hex[:12]}{TEMP_SUFFIX}")
 
     def upload(
         self,
@@ -304,7 +299,7 @@ class SFTPConnection:
         folder (e.g. the ERP's ``sent/``) gets a ``-1``, ``-2``, ... suffix.
         The file appears under its final name complete or not at all.
         """
-        if "/" in name or name in {"", ".", ".."} or name != safe_remote_name(*_split(name)):
+        if "/" in name or name in {"", ".", ".."} or name != safe_remote_name(*split_name(name)):
             raise SFTPDeliveryError(f"remote file name {name!r} is not safe; build it with safe_remote_name()")
         temp = self.temp_path(remote_dir, name)
         try:
@@ -331,7 +326,7 @@ class SFTPConnection:
         )
 
     def _free_name(self, remote_dir: str, name: str, also_taken_in: Sequence[str]) -> str:
-        for candidate in self._candidates(name):
+        for candidate in candidates(name):
             if not self._taken(remote_dir, candidate, also_taken_in):
                 return posixpath.join(remote_dir, candidate)
         raise SFTPDeliveryError(f"no free name for {name} in {remote_dir} after {MAX_COLLISION_SUFFIX} suffixes")
@@ -397,16 +392,6 @@ class SFTPConnection:
         previous.unremoved.clear()
 
 
-def _temp_prefix(owner: str) -> str:
-    """``.nuntiq-<owner>~``: '~' never occurs in a safe name, so one owner's prefix never matches another's."""
-    return f"{TEMP_PREFIX}{safe_remote_name(owner)}~"
-
-
-def _split(name: str) -> tuple[str, str]:
-    stem, dot, extension = name.rpartition(".")
-    return (stem, f".{extension}") if dot and stem else (name, "")
-
-
 def connect_sftp(
     settings: SFTPSettings | JobContext, prefix: str = "sftp_", owner: str = "sdk", run_tag: str | None = None
 ) -> SFTPConnection:
@@ -467,158 +452,3 @@ def _verify_host_key(key: paramiko.PKey, settings: SFTPSettings) -> None:
             f"host key of {where} CHANGED: it presented {key.get_name()} {presented}, "
             f"which does not match {settings.known_hosts}; refusing to connect"
         )
-
-
-@attrs.frozen
-class PlannedFile:
-    """One file of a delivery: where it goes, under which name, with what bytes."""
-
-    remote_dir: str
-    name: str
-    data: bytes = attrs.field(repr=False)
-
-
-class DeliveryJournal:
-    """Exactly-once delivery across crashes, kept on the SFTP server itself.
-
-    Before a delivery's files are moved to their final names, a small record
-    (``<state_dir>/<key digest>.json``: each file's final path, size and
-    sha256) is written. A rerun that finds the record and every file intact -
-    in its folder or already moved to one of ``also_taken_in`` (the ERP's
-    ``sent/``) - knows the delivery happened and must not be repeated. The
-    record is removed once the caller has reported the result.
-    """
-
-    def __init__(self, connection: SFTPConnection, state_dir: str) -> None:
-        self.connection = connection
-        self.state_dir = _check_remote_dir("remote_state_dir", state_dir)
-        self._ready = False
-
-    def _record_path(self, key: str) -> str:
-        return posixpath.join(self.state_dir, hashlib.sha256(key.encode()).hexdigest()[:40] + ".json")
-
-    def _ensure_dir(self) -> None:
-        if not self._ready:
-            try:
-                if not self.connection.exists(self.state_dir):
-                    self.connection.sftp.mkdir(self.state_dir)
-            except OSError as exc:
-                raise SFTPDeliveryError(f"creating the delivery journal folder {self.state_dir} failed: {exc}") from exc
-            self._ready = True
-
-    def delivered(self, key: str, also_taken_in: Sequence[str] = ()) -> list[str] | None:
-        """The final paths of an earlier, complete delivery of ``key``; None if it must be (re)done."""
-        sftp = self.connection.sftp
-        try:
-            with sftp.open(self._record_path(key), "rb") as handle:
-                record = json.loads(handle.read().decode("utf-8"))
-        except (OSError, ValueError):
-            return None
-        paths: list[str] = []
-        for entry in record.get("files", []):
-            found = self._find_intact(entry, also_taken_in)
-            if found is None:
-                return None
-            paths.append(found)
-        return paths or None
-
-    def _find_intact(self, entry: dict[str, object], also_taken_in: Sequence[str]) -> str | None:
-        path = str(entry["path"])
-        for candidate in (path, *(posixpath.join(d, posixpath.basename(path)) for d in also_taken_in)):
-            try:
-                with self.connection.sftp.open(candidate, "rb") as handle:
-                    content = handle.read()
-            except OSError:
-                continue
-            if len(content) == entry["size"] and hashlib.sha256(content).hexdigest() == entry["sha256"]:
-                return candidate
-        return None
-
-    def deliver(
-        self, keys: str | Sequence[str], files: Sequence[PlannedFile], also_taken_in: Sequence[str] = ()
-    ) -> list[str]:
-        """Upload ``files`` in order (put the one the ERP polls for last); returns their final paths.
-
-        ``keys`` names what was delivered: one invoice token, or every invoice
-        of a batch file (each then finds the delivery on its own). The record
-        always names the final path *before* the rename to it, also when a
-        name is taken meanwhile, so a crash at any point leaves a record that
-        is either true or points at a file that is not ours (and is redone).
-        """
-        keys = [keys] if isinstance(keys, str) else list(keys)
-        self._ensure_dir()
-        connection = self.connection
-        temps: list[str] = []
-        try:
-            for planned in files:
-                temps.append(connection.temp_path(planned.remote_dir, planned.name))
-                connection._write_confirmed(temps[-1], planned.data)
-            finals = [connection._free_name(p.remote_dir, p.name, also_taken_in) for p in files]
-            self._write_records(keys, files, finals)
-            for index, (planned, temp) in enumerate(zip(files, temps, strict=True)):
-                for _attempt in range(MAX_RENAME_RACES):
-                    if connection._rename_no_clobber(temp, finals[index], len(planned.data)):
-                        break
-                    finals[index] = connection._free_name(planned.remote_dir, planned.name, also_taken_in)
-                    self._write_records(keys, files, finals)
-                else:
-                    raise SFTPDeliveryError(f"{planned.name}: every free name was taken while moving; gave up")
-            return finals
-        except BaseException:
-            for temp in temps:
-                connection._remove_quietly(temp)
-            raise
-
-    def _write_records(self, keys: Sequence[str], files: Sequence[PlannedFile], finals: Sequence[str]) -> None:
-        entries = [
-            {"path": final, "size": len(p.data), "sha256": hashlib.sha256(p.data).hexdigest()}
-            for p, final in zip(files, finals, strict=True)
-        ]
-        for key in keys:
-            path = self._record_path(key)
-            temp = self.connection.temp_path(self.state_dir, posixpath.basename(path))
-            sftp = self.connection.sftp
-            try:
-                self._write_record_file(temp, {"key": key, "files": entries})
-                try:
-                    sftp.rename(temp, path)
-                except OSError:
-                    if not self.connection.exists(path):
-                        raise
-                    sftp.remove(path)  # an earlier record of the same key (a retried delivery)
-                    sftp.rename(temp, path)
-            except OSError as exc:
-                self.connection._remove_quietly(temp)
-                if isinstance(exc, SFTPDeliveryError):
-                    raise
-                raise SFTPDeliveryError(f"recording the delivery in {path} failed: {exc}") from exc
-
-    def _write_record_file(self, path: str, record: dict[str, object]) -> None:
-        # No size check here: a torn record does not parse, which reads as "not delivered: redo".
-        with self.connection.sftp.open(path, "wb") as handle:
-            handle.write(json.dumps(record).encode("utf-8"))
-
-    def recorded_keys(self, limit: int = 100) -> list[str]:
-        """The keys of up to ``limit`` records (to prune those whose result is already reported)."""
-        if not self.connection.exists(self.state_dir):
-            return []
-        found: list[str] = []
-        for name in sorted(self.connection.sftp.listdir(self.state_dir))[:limit]:
-            if not name.endswith(".json"):
-                continue
-            try:
-                with self.connection.sftp.open(posixpath.join(self.state_dir, name), "rb") as handle:
-                    found.append(str(json.loads(handle.read().decode("utf-8"))["key"]))
-            except (OSError, ValueError, KeyError):
-                continue
-        return found
-
-    def clean_stale_temp_files(self, is_live: Callable[[str], bool] | None = None) -> list[str]:
-        """Remove records a crashed run was writing; see ``SFTPConnection.clean_stale_temp_files``."""
-        if not self.connection.exists(self.state_dir):
-            return []
-        return self.connection.clean_stale_temp_files(self.state_dir, is_live)
-
-    def forget(self, key: str) -> None:
-        """Drop the record once the result is reported (best effort: a stale record only saves a re-upload)."""
-        self.connection._remove_quietly(self._record_path(key))
