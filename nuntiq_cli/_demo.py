@@ -127,8 +127,8 @@ def _show_intake(context: JobContext, originals: dict[str, bytes]) -> set[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    import connectors.acme_erp_sftp_push as push_connector
-    import connectors.sftp_invoice_pull as pull_connector
+    import connectors.acme_erp_sftp_push.acme_erp_sftp_push as push_connector
+    import connectors.sftp_invoice_pull.sftp_invoice_pull as pull_connector
     from nuntiq_sandbox.sftp import EmbeddedSFTPServer
     from nuntiq_sandbox.testing import SandboxServer
     from nuntiq_sdk import JobContext

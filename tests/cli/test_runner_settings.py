@@ -40,10 +40,8 @@ def test_five_mistakes_across_config_sftp_and_secrets_come_in_one_config_error(t
             }
         )
     )
-    result = _nuntiq(
-        "run", str(CONNECTORS / "acme_erp_sftp_push.py"), "--settings", str(settings), "--work-dir", str(tmp_path),
-        cwd=tmp_path,
-    )  # fmt: skip
+    connector = CONNECTORS / "acme_erp_sftp_push" / "acme_erp_sftp_push.py"  # the file works as well as the folder
+    result = _nuntiq("run", str(connector), "--settings", str(settings), "--work-dir", str(tmp_path), cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert "settings.json (5 problems): " in result.stderr, result.stderr
     for expected in (
@@ -61,7 +59,7 @@ def test_five_mistakes_across_config_sftp_and_secrets_come_in_one_config_error(t
 def test_describe_lists_the_api_the_sftp_and_the_connector_settings_without_a_settings_file(
     connector: str, tmp_path: Path
 ) -> None:
-    result = _nuntiq("run", str(CONNECTORS / f"{connector}.py"), "--describe", cwd=tmp_path)
+    result = _nuntiq("run", str(CONNECTORS / connector), "--describe", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["Setting", "Type", "Required", "Default", "Description"]
@@ -71,6 +69,31 @@ def test_describe_lists_the_api_the_sftp_and_the_connector_settings_without_a_se
 
 
 def test_without_settings_or_describe_run_says_what_is_missing(tmp_path: Path) -> None:
-    result = _nuntiq("run", str(CONNECTORS / "acme_erp_sftp_push.py"), cwd=tmp_path)
+    result = _nuntiq("run", str(CONNECTORS / "acme_erp_sftp_push"), cwd=tmp_path)
     assert result.returncode == 2
     assert "--settings is required" in result.stderr
+
+
+@pytest.mark.parametrize("connector", ["acme_erp_sftp_push", "sftp_invoice_pull", "supplier_master_pull"])
+def test_each_connector_folder_holds_its_docs_and_a_settings_example_that_passes_the_check(
+    connector: str, tmp_path: Path
+) -> None:
+    from nuntiq_cli._runner import load_module
+    from nuntiq_sdk.settings import check_settings
+
+    folder = CONNECTORS / connector
+    assert (folder / "README.md").is_file()
+    example = json.loads((folder / "settings.json").read_text())
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text("")
+    config = {**example["config"], "sftp_known_hosts": str(known_hosts)}  # the example's path is the server's
+    module = load_module(folder)  # the folder, as `nuntiq run connectors/X` takes it
+    assert module.__file__ == str(folder / f"{connector}.py")
+    assert check_settings(module.SETTINGS, config, example["secrets"]) == []
+
+
+def test_a_folder_without_its_connector_is_refused_by_name(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = _nuntiq("run", str(tmp_path / "empty"), "--describe", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "holds no empty.py" in result.stderr

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-import connectors.sftp_invoice_pull as pull_connector
+import connectors.sftp_invoice_pull.sftp_invoice_pull as pull_connector
 from nuntiq_sandbox.documents import invoice_drop
 from nuntiq_sdk import JobContext
 from nuntiq_sdk.objects.invoice import InvoiceLoad

@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 
-from connectors.sftp_invoice_pull import Planner, Problem, PullConfig, RemoteFile, parse_sidecar, settled, suffixed
+from connectors.sftp_invoice_pull.sftp_invoice_pull import (
+    Planner,
+    Problem,
+    PullConfig,
+    RemoteFile,
+    parse_sidecar,
+    settled,
+    suffixed,
+)
 from nuntiq_sdk import ConfigError, JobContext
 
 

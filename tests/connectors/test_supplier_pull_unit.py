@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from connectors.supplier_master_pull import PullConfig, parse_csv, read_cursor
+from connectors.supplier_master_pull.supplier_master_pull import PullConfig, parse_csv, read_cursor
 from nuntiq_sdk import ConfigError, JobContext
 
 

@@ -16,7 +16,8 @@ next run before it lists the folder. Moves are SFTP renames that never
 replace a file (a taken name gets ``-1``, ``-2``, ... on every file of the
 document).
 
-The sidecar format and every config key: ``docs/connectors/sftp_invoice_pull.md``.
+The sidecar format and every config key: ``README.md`` in this folder;
+``nuntiq run connectors/sftp_invoice_pull --describe`` lists the settings.
 """
 
 from __future__ import annotations

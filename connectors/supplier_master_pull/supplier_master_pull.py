@@ -9,7 +9,8 @@ by its CSV line number, field and value; with ``on_bad_rows: reject_file``
 (the default) the whole file is refused, nothing is saved and the file stays
 unprocessed, so the fixed file is accepted on the next run.
 
-The CSV format and every config key: ``docs/connectors/supplier_master_pull.md``.
+The CSV format and every config key: ``README.md`` in this folder;
+``nuntiq run connectors/supplier_master_pull --describe`` lists the settings.
 """
 
 from __future__ import annotations
