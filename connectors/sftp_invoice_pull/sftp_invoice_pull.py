@@ -23,7 +23,6 @@ The sidecar format and every config key: ``README.md`` in this folder;
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import json
 import posixpath
 import re
@@ -41,6 +40,7 @@ from nuntiq_sdk.errors import FileTooLargeError, RequestValidationError, SourceK
 from nuntiq_sdk.objects.ingestion import ATTACHMENT, ORIGINAL, IngestionLoad, InvoiceDraft, max_file_bytes
 from nuntiq_sdk.settings import group, option, read_settings
 from nuntiq_sdk.sftp import (
+    DeliveryJournal,
     DropFolder,
     RemoteFile,
     SFTPConnection,
@@ -49,7 +49,6 @@ from nuntiq_sdk.sftp import (
     connect_sftp,
     safe_remote_name,
     settled,
-    suffixed,
 )
 
 STREAM_NAME = "inbound_invoice_files"
@@ -320,109 +319,6 @@ class Planner:
 # --- moves that survive a crash ------------------------------------------------------------
 
 
-class MoveJournal:
-    """Moves a document's files as one step that a crash cannot leave half done.
-
-    The plan (every source with its size and mtime, every target name, the
-    error report) is written to ``<state_dir>/<digest>.json`` before the first
-    rename and removed after the last; ``replay()`` at the start of a run
-    finishes any plan a killed run left. A source is moved on replay only if it
-    is still the file that was planned (same size and mtime): a new file
-    dropped under the same name is not swept away unread.
-    """
-
-    def __init__(self, connection: SFTPConnection, state_dir: str, context: JobContext) -> None:
-        self.connection = connection
-        self.state_dir = state_dir
-        self.context = context
-
-    def _record_path(self, source: str) -> str:
-        return posixpath.join(self.state_dir, "move-" + hashlib.sha256(source.encode()).hexdigest()[:40] + ".json")
-
-    def plan(self, folder: str, document: Document, inbox: str, report: dict[str, Any] | None) -> dict[str, Any]:
-        """Target names free in ``folder`` for every file (and the report), with one shared suffix."""
-        names = [entry.name for entry in document.files]
-        anchor = document.original or document.sidecar or document.files[0]
-        for n in range(MAX_COLLISION_SUFFIX + 1):
-            targets = [suffixed(name, n) for name in names]
-            report_name = stem_of(suffixed(anchor.name, n)) + ERROR_REPORT_SUFFIX if report is not None else None
-            wanted = targets + ([report_name] if report_name else [])
-            if not any(self.connection.exists(posixpath.join(folder, name)) for name in wanted):
-                break
-        else:
-            raise SFTPDeliveryError(f"no free name for {anchor.name} in {folder} after {MAX_COLLISION_SUFFIX} suffixes")
-        moves = [
-            {"source": posixpath.join(inbox, e.name), "target": posixpath.join(folder, t), "size": e.size,
-             "mtime": e.mtime}
-            for e, t in zip(document.files, targets, strict=True)
-        ]  # fmt: skip
-        record: dict[str, Any] = {"moves": moves, "report": None}
-        if report is not None and report_name is not None:
-            record["report"] = {"path": posixpath.join(folder, report_name), "content": report}
-        return record
-
-    def run(self, record: dict[str, Any]) -> list[str]:
-        """Write the plan down, then carry it out; the final paths."""
-        path = self._record_path(record["moves"][0]["source"])
-        data = json.dumps(record, sort_keys=True, default=str).encode("utf-8")
-        if not self.connection.write_new(path, data):  # a plan a failed replay left: this one replaces it
-            self.connection.remove(path)
-            self.connection.write_new(path, data)
-        return self._carry_out(path, record)
-
-    def _carry_out(self, path: str, record: dict[str, Any]) -> list[str]:
-        finals: list[str] = []
-        report = record.get("report")
-        if report and not self.connection.exists(report["path"]):
-            text = json.dumps(report["content"], indent=2, ensure_ascii=False, default=str) + "\n"
-            self.connection.write_new(report["path"], text.encode("utf-8"))
-        for move in record["moves"]:
-            finals.append(self._move_one(move))
-        self.connection.remove(path)
-        return finals
-
-    def _move_one(self, move: Mapping[str, Any]) -> str:
-        source, target = str(move["source"]), str(move["target"])
-        try:
-            now = self.connection.stat(source)
-        except FileNotFoundError:
-            return target  # moved before the crash
-        if (now.size, now.mtime) != (move["size"], move["mtime"]):
-            self.context.logger.warn(
-                f"{source} changed since it was planned to move to {target}; left for the next listing", step="move"
-            )
-            return source
-        folder, name = posixpath.split(target)
-        for n in range(MAX_COLLISION_SUFFIX + 1):
-            candidate = posixpath.join(folder, suffixed(name, n))
-            if self.connection.move(source, candidate):
-                if n:
-                    self.context.logger.warn(f"{target} was taken meanwhile; moved to {candidate}", step="move")
-                return candidate
-        raise SFTPDeliveryError(f"no free name for {name} in {folder}")
-
-    def replay(self) -> int:
-        """Finish the moves a killed run planned; how many plans were finished."""
-        if not self.connection.exists(self.state_dir):
-            return 0
-        for stale in self.connection.clean_stale_temp_files(self.state_dir):
-            self.context.logger.info(f"Removed stale temporary file {stale}", step="cleanup")
-        finished = 0
-        for name in sorted(self.connection.list_names(self.state_dir)):
-            if not (name.startswith("move-") and name.endswith(".json")):
-                continue
-            path = posixpath.join(self.state_dir, name)
-            record = json.loads(self.connection.read(path).decode("utf-8"))
-            finals = self._carry_out(path, record)
-            finished += 1
-            self.context.logger.info(
-                f"Finished the moves of an interrupted run: {', '.join(posixpath.basename(p) for p in finals)}",
-                step="recover",
-                detail={"moved": finals},
-            )
-        return finished
-
-
 # --- one run ----------------------------------------------------------------------------
 
 
@@ -434,7 +330,7 @@ class InvoicePull:
         self.config = config
         self.connection = connection
         self.load = IngestionLoad(context)
-        self.journal = MoveJournal(connection, config.remote_state_dir, context)
+        self.journal = DeliveryJournal(connection, config.remote_state_dir, context.logger)
         self.drop_folder = DropFolder(connection, config.remote_inbox)
         self.downloads = context.work_dir / "downloads"
         self.summary: dict[str, Any] = {
@@ -453,7 +349,16 @@ class InvoicePull:
         for folder in (self.config.remote_archive, self.config.remote_error):
             for stale in self.connection.clean_stale_temp_files(folder):
                 self.context.logger.info(f"Removed stale temporary file {stale}", step="cleanup")
-        self.summary["moves_recovered"] = self.journal.replay()
+        for stale in self.journal.clean_stale_temp_files():
+            self.context.logger.info(f"Removed stale temporary file {stale}", step="cleanup")
+        finished = self.journal.replay_moves()
+        for finals in finished:
+            self.context.logger.info(
+                f"Finished the moves of an interrupted run: {', '.join(posixpath.basename(p) for p in finals)}",
+                step="recover",
+                detail={"moved": finals},
+            )
+        self.summary["moves_recovered"] = len(finished)
 
     def listing(self) -> dict[str, RemoteFile]:
         """The inbox's visible regular files (and those whose names cannot be trusted, to refuse them)."""
@@ -592,8 +497,7 @@ class InvoicePull:
         return source_key, str(result.invoice_token), bool(result.idempotent)
 
     def archive(self, document: Document, source_key: str, token: str, idempotent: bool) -> None:
-        record = self.journal.plan(self.config.remote_archive, document, self.config.remote_inbox, None)
-        finals = self.journal.run(record)
+        finals = self.journal.move(self.journal.plan_moves(document.files, self.config.remote_archive))
         self.summary["already_ingested" if idempotent else "ingested"] += 1
         self.summary["invoice_tokens"].append(token)
         verb = "Already ingested" if idempotent else "Ingested"
@@ -612,8 +516,15 @@ class InvoicePull:
             "connector": self.config.connector_name,
             "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
-        record = self.journal.plan(self.config.remote_error, document, self.config.remote_inbox, report)
-        finals = self.journal.run(record)
+        anchor = document.original or document.sidecar or document.files[0]
+        record = self.journal.plan_moves(
+            document.files,
+            self.config.remote_error,
+            report=report,
+            report_for=anchor.name,
+            report_suffix=ERROR_REPORT_SUFFIX,
+        )
+        finals = self.journal.move(record)
         self.summary["errors"] += 1
         self.summary["error_files"].append(document.label)
         value = "" if problem.value is None else f" ({problem.field or 'value'}: {problem.value!r})"
@@ -660,4 +571,4 @@ def run(context: JobContext) -> dict[str, Any]:
     return summary
 
 
-__all__ = ["InvoicePull", "MoveJournal", "PullConfig", "parse_sidecar", "run", "settled"]
+__all__ = ["InvoicePull", "PullConfig", "parse_sidecar", "run", "settled"]

@@ -5,12 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from nuntiq_sdk._exceptions import ConfigError
-from nuntiq_sdk.sftp._connection import MAX_RENAME_RACES, SFTPConnection, SFTPDeliveryError
+from nuntiq_sdk.sftp._connection import MAX_RENAME_RACES, RemoteFile, SFTPConnection, SFTPDeliveryError
+from nuntiq_sdk.sftp._naming import MAX_COLLISION_SUFFIX, suffixed
+
+if TYPE_CHECKING:
+    from nuntiq_sdk._logging import ConnectorLogger
 
 __all__ = ["DeliveryJournal", "PlannedFile"]
 
@@ -33,8 +38,17 @@ class PlannedFile:
 
 
 class DeliveryJournal:
-    """Exactly-once delivery across crashes, kept on the SFTP server itself.
+    """Exactly-once deliveries and moves across crashes, kept on the SFTP server itself.
 
+    Moves (``plan_moves``, ``move``, ``replay_moves``): a document's files
+    moved out of a drop folder as one step that a crash cannot leave half
+    done. The plan (each source with its size and mtime, each target, an
+    optional report file) is written to ``<state_dir>/move-<digest>.json``
+    before the first rename and removed after the last; ``replay_moves``
+    finishes a plan a killed run left, moving a source only if it is still the
+    planned file (same size and mtime).
+
+    Deliveries:
     Before a delivery's files are moved to their final names, a small record
     (``<state_dir>/<key digest>.json``: each file's final path, size and
     sha256) is written. A rerun that finds the record and every file intact -
@@ -43,9 +57,10 @@ class DeliveryJournal:
     record is removed once the caller has reported the result.
     """
 
-    def __init__(self, connection: SFTPConnection, state_dir: str) -> None:
+    def __init__(self, connection: SFTPConnection, state_dir: str, logger: ConnectorLogger | None = None) -> None:
         self.connection = connection
         self.state_dir = _check_remote_dir("remote_state_dir", state_dir)
+        self.logger = logger  # says when a planned move finds its source changed or its target taken
         self._ready = False
 
     def _record_path(self, key: str) -> str:
@@ -176,3 +191,91 @@ class DeliveryJournal:
     def forget(self, key: str) -> None:
         """Drop the record once the result is reported (best effort: a stale record only saves a re-upload)."""
         self.connection._remove_quietly(self._record_path(key))
+
+    # -- moves -----------------------------------------------------------------------------
+
+    def _move_record_path(self, source: str) -> str:
+        return posixpath.join(self.state_dir, "move-" + hashlib.sha256(source.encode()).hexdigest()[:40] + ".json")
+
+    def plan_moves(
+        self,
+        files: Sequence[RemoteFile],
+        folder: str,
+        *,
+        report: Mapping[str, Any] | None = None,
+        report_for: str = "",
+        report_suffix: str = ".error.json",
+    ) -> dict[str, Any]:
+        """Targets free in ``folder`` for every file, with one shared suffix (the one collision rule).
+
+        ``report``: also write it as ``<stem of report_for>`` + ``report_suffix`` (suffixed alike).
+        """
+        anchor = report_for or files[0].name
+        for n in range(MAX_COLLISION_SUFFIX + 1):
+            targets = [suffixed(entry.name, n) for entry in files]
+            stem, dot, _ = suffixed(anchor, n).rpartition(".")
+            report_name = (stem if dot and stem else suffixed(anchor, n)) + report_suffix if report else None
+            wanted = targets + ([report_name] if report_name else [])
+            if not any(self.connection.exists(posixpath.join(folder, name)) for name in wanted):
+                break
+        else:
+            raise SFTPDeliveryError(f"no free name for {anchor} in {folder} after {MAX_COLLISION_SUFFIX} suffixes")
+        moves = [
+            {"source": e.path, "target": posixpath.join(folder, t), "size": e.size, "mtime": e.mtime}
+            for e, t in zip(files, targets, strict=True)
+        ]
+        record: dict[str, Any] = {"moves": moves, "report": None}
+        if report is not None and report_name is not None:
+            record["report"] = {"path": posixpath.join(folder, report_name), "content": dict(report)}
+        return record
+
+    def move(self, record: dict[str, Any]) -> list[str]:
+        """Write the plan down, then carry it out; the final paths."""
+        path = self._move_record_path(record["moves"][0]["source"])
+        data = json.dumps(record, sort_keys=True, default=str).encode("utf-8")
+        if not self.connection.write_new(path, data):  # a plan a failed replay left: this one replaces it
+            self.connection.remove(path)
+            self.connection.write_new(path, data)
+        return self._carry_out(path, record)
+
+    def _carry_out(self, path: str, record: dict[str, Any]) -> list[str]:
+        report = record.get("report")
+        if report and not self.connection.exists(report["path"]):
+            text = json.dumps(report["content"], indent=2, ensure_ascii=False, default=str) + "\n"
+            self.connection.write_new(report["path"], text.encode("utf-8"))
+        finals = [self._move_one(move) for move in record["moves"]]
+        self.connection.remove(path)
+        return finals
+
+    def _warn(self, message: str) -> None:
+        if self.logger is not None:
+            self.logger.warn(message, step="move")
+
+    def _move_one(self, move: Mapping[str, Any]) -> str:
+        source, target = str(move["source"]), str(move["target"])
+        try:
+            now = self.connection.stat(source)
+        except FileNotFoundError:
+            return target  # moved before the crash
+        if (now.size, now.mtime) != (move["size"], move["mtime"]):
+            self._warn(f"{source} changed since it was planned to move to {target}; left for the next listing")
+            return source
+        folder, name = posixpath.split(target)
+        for n in range(MAX_COLLISION_SUFFIX + 1):
+            candidate = posixpath.join(folder, suffixed(name, n))
+            if self.connection.move(source, candidate):
+                if n:
+                    self._warn(f"{target} was taken meanwhile; moved to {candidate}")
+                return candidate
+        raise SFTPDeliveryError(f"no free name for {name} in {folder}")
+
+    def replay_moves(self) -> list[list[str]]:
+        """Finish the moves a killed run planned; the final paths of each plan finished."""
+        if not self.connection.exists(self.state_dir):
+            return []
+        finished = []
+        for name in sorted(self.connection.list_names(self.state_dir)):
+            if name.startswith("move-") and name.endswith(".json"):
+                path = posixpath.join(self.state_dir, name)
+                finished.append(self._carry_out(path, json.loads(self.connection.read(path).decode("utf-8"))))
+        return finished

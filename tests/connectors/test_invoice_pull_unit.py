@@ -9,16 +9,9 @@ from typing import Any
 
 import pytest
 
-from connectors.sftp_invoice_pull.sftp_invoice_pull import (
-    Planner,
-    Problem,
-    PullConfig,
-    RemoteFile,
-    parse_sidecar,
-    settled,
-    suffixed,
-)
+from connectors.sftp_invoice_pull.sftp_invoice_pull import Planner, Problem, PullConfig, parse_sidecar
 from nuntiq_sdk import ConfigError, JobContext
+from nuntiq_sdk.sftp import RemoteFile, settled, suffixed  # the drop folder's building blocks, in the SDK
 
 
 @pytest.fixture
