@@ -70,7 +70,7 @@ def _settings(sftp: EmbeddedSFTPServer, known_hosts: Path, password: str, batch_
 
 
 def _pull_settings(sftp: EmbeddedSFTPServer, known_hosts: Path, password: str) -> dict[str, object]:
-    """settings.json of the SFTP invoice pull (docs/connectors/sftp_invoice_pull.md), on the same server."""
+    """settings.json of the SFTP invoice pull (connectors/sftp_invoice_pull/README.md), on the same server."""
     return {
         "customer_number": "10000001",
         "secrets": {"sftp_password": password},
