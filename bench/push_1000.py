@@ -6,7 +6,7 @@ Each repeat gets a fresh tenant with N invoices at 90 in a sandbox
 (``SandboxServer``) and a fresh SFTP root served by the embedded SFTP server
 in a process of its own (``python -m nuntiq_sandbox.sftp``), then measures:
 
-* connector: ``nuntiq run connectors/acme_erp_sftp_push.py`` in a subprocess
+* connector: ``nuntiq run connectors/acme_erp_sftp_push`` in a subprocess
   (config ``batch_size: 500``, ``max_batches`` enough for N: 2 for 1,000),
   wall time from spawn to exit, interpreter start-up included;
 * baseline: the very CSV bodies the connector delivered, uploaded to a fresh
@@ -48,7 +48,7 @@ import paramiko
 from nuntiq_sandbox.testing import SandboxServer, Tenant
 
 ROOT = Path(__file__).resolve().parent.parent
-CONNECTOR = ROOT / "connectors" / "acme_erp_sftp_push.py"
+CONNECTOR = ROOT / "connectors" / "acme_erp_sftp_push"
 RESULTS = Path(__file__).resolve().parent / "results" / "push_1000.json"
 OUTBOX = "/inbound/invoices"
 SENT = "/inbound/invoices/sent"

@@ -70,7 +70,7 @@ def _settings(sftp: EmbeddedSFTPServer, known_hosts: Path, password: str, batch_
 
 
 def _pull_settings(sftp: EmbeddedSFTPServer, known_hosts: Path, password: str) -> dict[str, object]:
-    """settings.json of the SFTP invoice pull (docs/connectors/sftp_invoice_pull.md), on the same server."""
+    """settings.json of the SFTP invoice pull (connectors/sftp_invoice_pull/README.md), on the same server."""
     return {
         "customer_number": "10000001",
         "secrets": {"sftp_password": password},
@@ -127,8 +127,8 @@ def _show_intake(context: JobContext, originals: dict[str, bytes]) -> set[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    import connectors.acme_erp_sftp_push as push_connector
-    import connectors.sftp_invoice_pull as pull_connector
+    import connectors.acme_erp_sftp_push.acme_erp_sftp_push as push_connector
+    import connectors.sftp_invoice_pull.sftp_invoice_pull as pull_connector
     from nuntiq_sandbox.sftp import EmbeddedSFTPServer
     from nuntiq_sandbox.testing import SandboxServer
     from nuntiq_sdk import JobContext

@@ -31,6 +31,7 @@ from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any, TextIO
 
+import attrs
 import httpx
 
 from nuntiq_sdk import (
@@ -47,7 +48,9 @@ from nuntiq_sdk import (
     PermissionDeniedError,
     RateLimitError,
 )
+from nuntiq_sdk._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from nuntiq_sdk._lib_alias import install as install_lib_alias
+from nuntiq_sdk.settings import describe_settings, format_settings_table, option, secret
 
 __all__ = ["EXIT_CODES", "configure", "load_connector", "run"]
 
@@ -65,8 +68,13 @@ _CLEAR = "\r\033[K"
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = EXIT_CODES
-    parser.add_argument("path", type=Path, help="the connector module (a .py file with run(context))")
-    parser.add_argument("--settings", required=True, type=Path, help="settings.json for the job")
+    parser.add_argument(
+        "path", type=Path, help="the connector: its folder, or its module (a .py file with run(context))"
+    )
+    parser.add_argument("--settings", type=Path, help="settings.json for the job (required unless --describe)")
+    parser.add_argument(
+        "--describe", action="store_true", help="print the settings the connector reads (types, defaults) and exit"
+    )
     parser.add_argument(
         "--job-param", action="append", default=[], metavar="K=V", help="a job parameter (repeatable, each key once)"
     )
@@ -78,6 +86,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def load_connector(path: Path) -> Callable[[JobContext], Any]:
     """Import the connector file as a module of its own and return its ``run``."""
+    entry = getattr(load_module(path), "run", None)
+    if not callable(entry):
+        raise AttributeError(f"{path} has no run(context) function")
+    return entry  # type: ignore[no-any-return]
+
+
+def connector_file(path: Path) -> Path:
+    """The connector module: ``path`` itself, or in a connector folder the ``.py`` named after the folder."""
+    if path.is_dir():
+        candidates = [path / f"{path.name}.py", path / "connector.py"]
+        found = [c for c in candidates if c.is_file()]
+        if not found:
+            raise FileNotFoundError(f"connector folder {path} holds no {path.name}.py")
+        return found[0]
+    return path
+
+
+def load_module(path: Path) -> ModuleType:
+    """Import the connector (a file, or a connector folder) as a module of its own."""
+    path = connector_file(path)
     if not path.is_file():
         raise FileNotFoundError(f"connector {path} does not exist")
     name = f"nuntiq_connector_{path.stem}"
@@ -89,10 +117,33 @@ def load_connector(path: Path) -> Callable[[JobContext], Any]:
     install_lib_alias()  # the product docs' `lib.objects.*`, `lib.delta`, `lib.context` imports
     sys.path.insert(0, str(path.resolve().parent))  # a connector may import its sibling modules
     spec.loader.exec_module(module)
-    entry = getattr(module, "run", None)
-    if not callable(entry):
-        raise AttributeError(f"{path} has no run(context) function")
-    return entry  # type: ignore[no-any-return]
+    return module
+
+
+@attrs.frozen
+class ApiSettings:
+    """The API settings every job reads (checked by ``JobContext.from_settings``); listed by ``--describe``."""
+
+    customer_number: str = option(help="Top-level key of settings.json, not in config: the customer's number.")
+    api_base_url: str = option(help="The API root with its version, e.g. https://host/v1 (or NUNTIQ_API_URL).")
+    api_timeout_seconds: float = option(default=DEFAULT_TIMEOUT, help="Seconds to wait for each API answer.")
+    api_max_retries: int = option(default=DEFAULT_MAX_RETRIES, minimum=0, help="Retries of a failed API call.")
+    api_verify_tls: bool = option(default=True, help="Verify the API's TLS certificate.")
+    work_dir: str | None = option(default=None, help="Folder for local files and logs (relative: to settings.json).")
+    api_token: str = secret(help="The API token (or NUNTIQ_API_TOKEN).")
+
+
+def describe(module: ModuleType) -> str:
+    """The settings table of the API settings and of the connector's ``SETTINGS`` declaration."""
+    rows = describe_settings(ApiSettings)
+    rows[0] = attrs.evolve(rows[0], key="customer_number")  # top level, beside config and secrets
+    declared = getattr(module, "SETTINGS", None)
+    if declared is not None:
+        rows += describe_settings(declared)
+    text = format_settings_table(rows)
+    if declared is None:
+        text += "\n(the connector declares no SETTINGS: its own entries are not listed)"
+    return text
 
 
 def _job_params(pairs: list[str]) -> dict[str, str]:
@@ -248,15 +299,27 @@ def _report_failure(exc: Exception, context: JobContext, label: str, verbose: bo
 def run(args: argparse.Namespace) -> int:
     try:
         params = _job_params(args.job_param)
-        connector = load_connector(args.path)
+        module = load_module(args.path)
+        connector = getattr(module, "run", None)
+        if not callable(connector):
+            raise AttributeError(f"{args.path} has no run(context) function")
+        if args.settings is None and not getattr(args, "describe", False):
+            raise ValueError("--settings is required (or --describe to list the settings)")
     except (OSError, ImportError, AttributeError, ValueError, SyntaxError) as exc:
         print(f"nuntiq run: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if getattr(args, "describe", False):
+        print(describe(module))
+        return EXIT_OK
     interactive = sys.stderr.isatty()
     status = StatusLine(sys.stderr, args.path.stem) if interactive else None
     try:
         context = JobContext.from_settings(
-            args.settings, job_params=params, work_dir=args.work_dir, console=status or sys.stderr
+            args.settings,
+            job_params=params,
+            work_dir=args.work_dir,
+            console=status or sys.stderr,
+            declared=getattr(module, "SETTINGS", None),  # the whole file checked in one round
         )
     except ConfigError as exc:  # its message is already redacted
         print(f"nuntiq run: {exc}", file=sys.stderr)

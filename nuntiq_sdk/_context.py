@@ -133,7 +133,10 @@ class JobContext:
 
             config, secrets = data.get("config"), data.get("secrets")
             if isinstance(config, dict) and isinstance(secrets, dict | None):
-                problems += check_settings(declared, config, secrets or {})
+                named = {p.split(" ", 1)[0] for p in problems}  # an entry the API check refused is named once
+                problems += [
+                    p for p in check_settings(declared, config, secrets or {}) if p.split(" ", 1)[0] not in named
+                ]
         if problems or parsed is None:
             raise ConfigError([redactor.text(p) for p in problems], source=source)
 

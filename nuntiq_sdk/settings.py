@@ -29,7 +29,10 @@ shown. ``describe_settings`` lists a declaration as a table, for
 
 from __future__ import annotations
 
+import inspect
+import json
 import math
+import sys
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -59,6 +62,7 @@ T = TypeVar("T")
 
 _KEY = "nuntiq_setting"
 _REQUIRED: Any = attrs.NOTHING
+_FACTORY: type[Any] = attrs.Factory  # type: ignore[assignment]
 _CONTROL = frozenset(chr(c) for c in (*range(0x20), 0x7F))
 
 
@@ -71,6 +75,8 @@ class _Option:
     remote_path: bool = False
     local_file: bool = False
     prefix: str | None = None  # a group: the nested declaration's keys carry this prefix
+    check: Callable[[Any], str | None] | None = None  # a rule of this entry alone: why the value is refused
+    declared: type[Any] | None = None  # a group's declaration
 
 
 def option(
@@ -81,13 +87,16 @@ def option(
     maximum: float | None = None,
     remote_path: bool = False,
     local_file: bool = False,
+    check: Callable[[Any], str | None] | None = None,
 ) -> Any:
     """A ``config`` entry. Without ``default`` it is required; the field's annotation gives its type.
 
     ``remote_path``: an absolute server path without ``..``; ``local_file``:
-    a file that must exist on this machine (a known_hosts file).
+    a file that must exist on this machine (a known_hosts file); ``check``:
+    a further rule on the typed value, returning why it is refused (or None).
+    A default of ``attrs.Factory(..., takes_self=True)`` is derived from earlier entries.
     """
-    meta = _Option(help, "config", minimum, maximum, remote_path=remote_path, local_file=local_file)
+    meta = _Option(help, "config", minimum, maximum, remote_path, local_file, check=check)
     return attrs.field(default=default, metadata={_KEY: meta}, kw_only=True)
 
 
@@ -103,7 +112,8 @@ def secret(*, help: str, required: bool = True) -> Any:
 
 def group(declared: type[Any], *, prefix: str, help: str = "") -> Any:
     """Settings declared elsewhere (e.g. ``SFTPSettings``), read from the same file with ``prefix`` on their keys."""
-    return attrs.field(metadata={_KEY: _Option(help or (declared.__doc__ or "").strip(), prefix=prefix)}, kw_only=True)
+    meta = _Option(help or (declared.__doc__ or "").strip(), prefix=prefix, declared=declared)
+    return attrs.field(metadata={_KEY: meta}, kw_only=True)
 
 
 @attrs.frozen
@@ -120,13 +130,21 @@ class SettingRow:
 def _fields(declared: type[Any]) -> list[tuple[attrs.Attribute[Any], _Option, Any]]:
     if not attrs.has(declared):
         raise TypeError(f"{declared.__name__} is not a settings declaration (an attrs class of option()s)")
-    hints = typing.get_type_hints(declared)
+    # A connector loaded from a file may be missing from sys.modules: its (string) annotations are read in
+    # its module's namespace when there is one, else in one holding what declarations use.
+    module = sys.modules.get(declared.__module__)
+    namespace = {"Literal": Literal, "Path": Path, "Any": Any, **(vars(module) if module is not None else {})}
     found = []
     for field in attrs.fields(declared):
         meta = field.metadata.get(_KEY)
         if meta is None:
             raise TypeError(f"{declared.__name__}.{field.name} is not declared with option(), secret() or group()")
-        found.append((field, meta, hints[field.name]))
+        annotation = field.type
+        if meta.declared is not None:
+            annotation = meta.declared
+        elif isinstance(annotation, str):
+            annotation = eval(annotation, namespace)  # noqa: S307 - the declaration's own annotation
+        found.append((field, meta, annotation))
     return found
 
 
@@ -143,6 +161,10 @@ def _type_label(annotation: Any) -> str:
     kind, optional = _kinds(annotation)
     if typing.get_origin(kind) is Literal:
         label = " | ".join(repr(c) for c in typing.get_args(kind))
+    elif typing.get_origin(kind) is dict:
+        label = f"object of {_type_label(typing.get_args(kind)[1])}"
+    elif typing.get_origin(kind) is tuple:
+        label = f"list of {_type_label(typing.get_args(kind)[0])}"
     else:
         label = {str: "text", int: "integer", float: "number", bool: "true/false", Path: "path"}.get(
             kind, getattr(kind, "__name__", str(kind))
@@ -178,6 +200,26 @@ def _check_value(key: str, value: object, annotation: Any, meta: _Option) -> tup
         if meta.maximum is not None and value > meta.maximum:
             return None, f"{key} must be at most {meta.maximum:g}, got {shown}"
         return (float(value) if kind is float else value), None
+    if typing.get_origin(kind) is dict:  # ``dict[str, str]``: a JSON object of text
+        if not isinstance(value, dict):
+            return None, f"{key} must be an object, got {shown}"
+        entries = {}
+        for name, item in value.items():
+            converted, problem = _check_value(f"{key}[{name!r}]", item, typing.get_args(kind)[1], meta)
+            if problem is not None:
+                return None, problem
+            entries[name] = converted
+        return entries, None
+    if typing.get_origin(kind) is tuple:  # ``tuple[str, ...]``: a non-empty JSON list of text
+        if not isinstance(value, list) or not value:
+            return None, f"{key} must be a non-empty list, got {shown}"
+        items = []
+        for index, item in enumerate(value):
+            converted, problem = _check_value(f"{key}[{index}]", item, typing.get_args(kind)[0], meta)
+            if problem is not None:
+                return None, problem
+            items.append(converted)
+        return tuple(items), None
     if kind is str or kind is Path:
         if not isinstance(value, str):
             return None, f"{key} must be text, got {shown}"
@@ -211,10 +253,13 @@ def _check(
         if name not in source:
             if field.default is _REQUIRED:
                 problems.append(f"{key} is missing ({meta.help.rstrip('.')})")
-            else:
+            elif not isinstance(field.default, _FACTORY):  # a Factory: attrs derives it, e.g. from another entry
                 values[field.name] = field.default
             continue
         value, problem = _check_value(key, source[name], annotation, meta)
+        if problem is None and meta.check is not None and value is not None:
+            reason = meta.check(value)
+            problem = None if reason is None else f"{key} {reason}, got {short_repr(source[name])}"
         if problem is not None:
             problems.append(problem)
         else:
@@ -222,9 +267,10 @@ def _check(
     if len(problems) > before:
         return None
     built = declared(**values)
-    cross: Callable[[], list[str]] | None = getattr(built, "problems", None)
-    if cross is not None:
-        problems.extend(cross())  # rules across fields, e.g. "a password or a private key"
+    cross: Callable[..., list[str]] | None = getattr(built, "problems", None)
+    if cross is not None:  # rules across fields, e.g. "a password or a private key"
+        # ``problems(prefix)`` names its keys with the group's prefix; ``problems()`` needs none.
+        problems.extend(cross(prefix) if inspect.signature(cross).parameters else cross())
     return built if len(problems) == before else None
 
 
@@ -235,14 +281,15 @@ def check_settings(declared: type[Any], config: Mapping[str, Any], secrets: Mapp
     return problems
 
 
-def read_settings(declared: type[T], context: JobContext) -> T:
+def read_settings(declared: type[T], context: JobContext, prefix: str = "") -> T:
     """The declared settings of this job, typed; one ``ConfigError`` listing every problem.
 
     ``nuntiq run`` has already checked them with the API settings (in one
-    round) when the connector module names them in ``SETTINGS``.
+    round) when the connector module names them in ``SETTINGS``. ``prefix``
+    reads a group on its own (e.g. ``SFTPSettings`` with ``"sftp_"``).
     """
     problems: list[str] = []
-    built = _check(declared, context.config, context.secrets, "", problems)
+    built = _check(declared, context.config, context.secrets, prefix, problems)
     if built is None:
         raise ConfigError(problems)
     return built
@@ -257,7 +304,11 @@ def describe_settings(declared: type[Any], prefix: str = "") -> list[SettingRow]
             continue
         required = field.default is _REQUIRED
         default = (
-            "" if required or meta.source == "secrets" else ("null" if field.default is None else repr(field.default))
+            ""
+            if required or meta.source == "secrets"
+            else "see description"
+            if isinstance(field.default, _FACTORY)
+            else ("null" if field.default is None else json.dumps(field.default, default=str))
         )
         label = _type_label(annotation)
         if meta.minimum is not None or meta.maximum is not None:

@@ -23,7 +23,7 @@ import attrs
 import httpx
 import pytest
 
-from connectors.acme_erp_sftp_push import PushConfig
+from connectors.acme_erp_sftp_push.acme_erp_sftp_push import PushConfig
 from nuntiq_cli.__main__ import main
 from nuntiq_sdk import ConfigError, JobContext, ValidationError
 from nuntiq_sdk.objects.ingestion import IngestionLoad

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-import connectors.acme_erp_sftp_push as push_connector
+import connectors.acme_erp_sftp_push.acme_erp_sftp_push as push_connector
 from nuntiq_sandbox.pytest_plugin import SFTP_USER as SFTP_USER  # the push tests log in as the harness's user
 from nuntiq_sandbox.pytest_plugin import SFTPDropFolder, invoice_spec
 from nuntiq_sandbox.testing import ApiToken, SandboxServer, Tenant

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from connectors.acme_erp_sftp_push import PushConfig, attachment_filename, invoice_filename, render_csv
+from connectors.acme_erp_sftp_push.acme_erp_sftp_push import (
+    PushConfig,
+    attachment_filename,
+    invoice_filename,
+    render_csv,
+)
 from nuntiq_sdk import ConfigError, JobContext
 
 

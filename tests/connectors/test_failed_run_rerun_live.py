@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-import connectors.supplier_master_pull as pull_connector
+import connectors.supplier_master_pull.supplier_master_pull as pull_connector
 from nuntiq_sandbox.pytest_plugin import ConnectorRunner, Seeder, SFTPDropFolder
 from nuntiq_sdk import JobContext
 from nuntiq_sdk.delta import get_delta_state

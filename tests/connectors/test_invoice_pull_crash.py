@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-import connectors.sftp_invoice_pull as pull_connector
+import connectors.sftp_invoice_pull.sftp_invoice_pull as pull_connector
 from nuntiq_sandbox.documents import invoice_drop
 from nuntiq_sandbox.pytest_plugin import ConnectorRunner, SandboxTenant, SettingsBuilder, SFTPDropFolder
 from nuntiq_sandbox.testing import SandboxServer

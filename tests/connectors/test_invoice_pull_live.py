@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-import connectors.sftp_invoice_pull as pull_connector
+import connectors.sftp_invoice_pull.sftp_invoice_pull as pull_connector
 from nuntiq_sandbox.documents import invoice_drop
 from nuntiq_sandbox.pytest_plugin import ConnectorRunner, SandboxTenant, SFTPDropFolder
 from nuntiq_sdk import JobContext
 from nuntiq_sdk.objects.invoice import InvoiceLoad
+from nuntiq_sdk.sftp import DropFolder
 
 pytestmark = pytest.mark.live
 
@@ -192,19 +193,18 @@ def test_a_file_that_grows_between_the_two_listings_is_left_for_the_next_run(
 ) -> None:
     drop(nuntiq_sftp, "INV-13")
     drop(nuntiq_sftp, "INV-14")
-    real_sleep = time.sleep
+    waits: list[float] = []
 
-    def sender_still_writing(seconds: float) -> None:
-        if seconds != 7:  # paramiko's own waits
-            real_sleep(seconds)
-            return
+    def sender_still_writing(seconds: float) -> None:  # the drop folder's settle wait, and nothing else
+        waits.append(seconds)
         with nuntiq_sftp.local(f"{INBOX}/INV-13.pdf").open("ab") as handle:
             handle.write(b"% more bytes\n")
 
-    monkeypatch.setattr(time, "sleep", sender_still_writing)
+    monkeypatch.setattr(DropFolder, "sleep", staticmethod(sender_still_writing))
     result = run_connector(pull_connector, config={**CONFIG, "settle_seconds": 7}, in_process=True)
 
     summary = result.assert_ok()
     assert {k: summary[k] for k in ("ingested", "skipped", "waiting")} == {"ingested": 1, "skipped": 1, "waiting": 1}
     assert result.messages(step="skip") == ["Skipped INV-13.pdf: still being written"]
     assert nuntiq_sftp.names(INBOX) == ["INV-13.json", "INV-13.pdf"]
+    assert waits == [7]

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-import connectors.sftp_invoice_pull as pull_connector
+import connectors.sftp_invoice_pull.sftp_invoice_pull as pull_connector
 from nuntiq_sandbox.documents import invoice_drop
 from nuntiq_sandbox.pytest_plugin import SFTPDropFolder
 from nuntiq_sandbox.testing import ApiToken

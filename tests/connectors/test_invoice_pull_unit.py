@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from connectors.sftp_invoice_pull import Planner, Problem, PullConfig, RemoteFile, parse_sidecar, settled, suffixed
+from connectors.sftp_invoice_pull.sftp_invoice_pull import Planner, Problem, PullConfig, parse_sidecar
 from nuntiq_sdk import ConfigError, JobContext
+from nuntiq_sdk.sftp import RemoteFile, settled, suffixed  # the drop folder's building blocks, in the SDK
 
 
 @pytest.fixture
@@ -33,17 +34,23 @@ def config(tmp_path: Path) -> Iterator[Any]:
 
 def test_config_defaults_put_archive_error_and_state_under_the_inbox(config: Any) -> None:
     made = config()
-    assert (made.archive, made.error_folder, made.state_dir) == ("/in/archive", "/in/error", "/in/.nuntiq-state")
+    assert (made.remote_archive, made.remote_error, made.remote_state_dir) == (
+        "/in/archive",
+        "/in/error",
+        "/in/.nuntiq-state",
+    )
     assert (made.max_files, made.settle_seconds, made.incomplete_max_age_seconds) == (50, 2.0, 86400)
 
 
 def test_config_problems_are_reported_together_with_their_values(config: Any) -> None:
     with pytest.raises(ConfigError) as caught:
-        config(remote_archive="/in/../etc", remote_error="/in", max_files=0, original_patterns=["*.json"])
+        config(remote_archive="/in/../etc", max_files=0, original_patterns=["*.json"])
     text = str(caught.value)
-    for expected in ("config.remote_archive", "'/in/../etc'", "four different folders", "config.max_files", "0",
+    for expected in ("config.remote_archive", "'/in/../etc'", "config.max_files", "0",
                      "config.original_patterns", "['*.json']"):  # fmt: skip
         assert expected in text
+    with pytest.raises(ConfigError, match="four different folders"):  # a rule across entries, once they are good
+        config(remote_error="/in")
 
 
 def test_a_sidecar_gives_fields_original_and_attachments() -> None:

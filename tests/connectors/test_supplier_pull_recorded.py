@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-import connectors.supplier_master_pull as pull_connector
+import connectors.supplier_master_pull.supplier_master_pull as pull_connector
 from nuntiq_sandbox.pytest_plugin import SFTPDropFolder
 from nuntiq_sandbox.testing import ApiToken
 from nuntiq_sdk.objects.supplier import SupplierLoad

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from connectors.supplier_master_pull import PullConfig, parse_csv, read_cursor
+from connectors.supplier_master_pull.supplier_master_pull import PullConfig, parse_csv, read_cursor
 from nuntiq_sdk import ConfigError, JobContext
 
 
@@ -36,7 +36,7 @@ def make_context(tmp_path: Any) -> Iterator[Any]:
 
 def test_config_problems_are_reported_together(make_context: Any) -> None:
     context = make_context(
-        remote_folder="in/../x", mode="full_load", on_bad_rows="skip_rows", delimiter=";;",
+        remote_folder="in/../x", delimiter=";;",
         column_map={"Lief": "supplier.supplier_kode"}, encoding="klingon",
     )  # fmt: skip
     with pytest.raises(ConfigError) as raised:
@@ -44,13 +44,17 @@ def test_config_problems_are_reported_together(make_context: Any) -> None:
     text = str(raised.value)
     for expected in (
         "config.remote_folder must be an absolute remote path",
-        "would delete every supplier whose row is bad",
         "config.delimiter must be one character",
         "config.column_map['Lief']: target 'supplier.supplier_kode' is not a supplier field",
         "did you mean 'supplier_code'",
-        "config.encoding 'klingon'",
+        "config.encoding is not a known text encoding, got 'klingon'",
     ):
         assert expected in text
+
+
+def test_a_rule_across_entries_is_checked_once_the_entries_are_good(make_context: Any) -> None:
+    with pytest.raises(ConfigError, match="would delete every supplier whose row is bad"):
+        PullConfig.from_context(make_context(mode="full_load", on_bad_rows="skip_rows"))
 
 
 def test_a_quoted_field_over_two_lines_keeps_the_line_numbers_right(make_context: Any) -> None:

@@ -15,7 +15,7 @@ def connection(nuntiq_sftp: SFTPDropFolder) -> Iterator[SFTPConnection]:
     settings = SFTPSettings(
         host=nuntiq_sftp.server.host,
         port=nuntiq_sftp.server.port,
-        username=nuntiq_sftp.user,
+        user=nuntiq_sftp.user,
         password=nuntiq_sftp.password,
         known_hosts=nuntiq_sftp.known_hosts,
     )

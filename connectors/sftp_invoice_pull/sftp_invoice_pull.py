@@ -16,19 +16,17 @@ next run before it lists the folder. Moves are SFTP renames that never
 replace a file (a taken name gets ``-1``, ``-2``, ... on every file of the
 document).
 
-The sidecar format and every config key: ``docs/connectors/sftp_invoice_pull.md``.
+The sidecar format and every config key: ``README.md`` in this folder;
+``nuntiq run connectors/sftp_invoice_pull --describe`` lists the settings.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import json
 import posixpath
 import re
 import shutil
-import stat
-import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,11 +34,22 @@ from typing import Any
 
 import attrs
 
-from nuntiq_sdk import ConfigError, JobContext, ValidationError
+from nuntiq_sdk import JobContext, ValidationError
 from nuntiq_sdk.delta import delta_run
 from nuntiq_sdk.errors import FileTooLargeError, RequestValidationError, SourceKeyConflictError
 from nuntiq_sdk.objects.ingestion import ATTACHMENT, ORIGINAL, IngestionLoad, InvoiceDraft, max_file_bytes
-from nuntiq_sdk.sftp import SFTPConnection, SFTPDeliveryError, SFTPSettings, connect_sftp, safe_remote_name
+from nuntiq_sdk.settings import group, option, read_settings
+from nuntiq_sdk.sftp import (
+    DeliveryJournal,
+    DropFolder,
+    RemoteFile,
+    SFTPConnection,
+    SFTPDeliveryError,
+    SFTPSettings,
+    connect_sftp,
+    safe_remote_name,
+    settled,
+)
 
 STREAM_NAME = "inbound_invoice_files"
 SIDECAR_SUFFIX = ".json"
@@ -60,87 +69,71 @@ _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\\/]")
 # --- config ---------------------------------------------------------------------------
 
 
+def _no_sidecar_pattern(patterns: tuple[str, ...]) -> str | None:
+    if any(p.lower().endswith(SIDECAR_SUFFIX) for p in patterns):
+        return f"must be shell patterns not matching *{SIDECAR_SUFFIX}"
+    return None
+
+
+def _under_inbox(name: str) -> Any:
+    return attrs.Factory(lambda self: posixpath.join(self.remote_inbox, name), takes_self=True)
+
+
 @attrs.frozen
 class PullConfig:
-    connector_name: str
-    inbox: str
-    archive: str
-    error_folder: str
-    state_dir: str
-    original_patterns: tuple[str, ...]
-    max_files: int
-    settle_seconds: float
-    incomplete_max_age_seconds: int
-    run_ttl_seconds: int
+    """The pull's own settings (settings.json ``config``); ``nuntiq run CONNECTOR --describe`` lists them."""
+
+    connector_name: str = option(help="Names the delta-run stream and this connector's temporary files.")
+    remote_inbox: str = option(remote_path=True, help="The drop folder the sender writes to.")
+    remote_archive: str = option(
+        default=_under_inbox("archive"), remote_path=True, help="Where ingested files go (<remote_inbox>/archive)."
+    )
+    remote_error: str = option(
+        default=_under_inbox("error"), remote_path=True, help="Where refused files go (<remote_inbox>/error)."
+    )
+    remote_state_dir: str = option(
+        default=_under_inbox(".nuntiq-state"), remote_path=True, help="The move journal (<remote_inbox>/.nuntiq-state)."
+    )
+    original_patterns: tuple[str, ...] = option(
+        default=DEFAULT_ORIGINAL_PATTERNS, check=_no_sidecar_pattern, help="Shell patterns of the originals."
+    )
+    max_files: int = option(default=50, minimum=1, maximum=10000, help="Documents handled per run.")
+    settle_seconds: float = option(
+        default=2.0, minimum=0, maximum=300, help="A file must keep its size and time this long to be read."
+    )
+    incomplete_max_age_seconds: int = option(
+        default=86400, minimum=0, maximum=90 * 86400, help="An original without its sidecar is an error after this."
+    )
+    run_ttl_seconds: int = option(
+        default=60, minimum=10, maximum=86400, help="A killed run frees the stream this long after its heartbeat."
+    )
 
     @classmethod
     def from_context(cls, context: JobContext) -> PullConfig:
-        problems: list[str] = []
+        return read_settings(cls, context)
 
-        def folder(key: str, default: str | None = None) -> str:
-            value = context.get_config(key, default)
-            if not isinstance(value, str) or not value.startswith("/") or ".." in value.split("/") or "\x00" in value:
-                problems.append(f"config.{key} must be an absolute remote path without '..', got {value!r}")
-                return "/"
-            return value.rstrip("/") or "/"
-
-        def number(key: str, default: float, low: float, high: float, *, whole: bool = True) -> float:
-            value = context.get_config(key, default)
-            kinds = (int,) if whole else (int, float)
-            if isinstance(value, bool) or not isinstance(value, kinds) or not low <= value <= high:
-                kind = "a whole number" if whole else "a number"
-                problems.append(f"config.{key} must be {kind} from {low:g} to {high:g}, got {value!r}")
-                return default
-            return value
-
-        name = context.get_config("connector_name")
-        if not isinstance(name, str) or not name:
-            problems.append(f"config.connector_name is missing or not a non-empty string: {name!r}")
-        inbox = folder("remote_inbox")
-        archive = folder("remote_archive", posixpath.join(inbox, "archive"))
-        error_folder = folder("remote_error", posixpath.join(inbox, "error"))
-        state_dir = folder("remote_state_dir", posixpath.join(inbox, ".nuntiq-state"))
-        if len({inbox, archive, error_folder, state_dir}) < 4:
-            problems.append(
+    def problems(self) -> list[str]:
+        folders = (self.remote_inbox, self.remote_archive, self.remote_error, self.remote_state_dir)
+        if len(set(folders)) < 4:
+            return [
                 "config.remote_inbox, remote_archive, remote_error and remote_state_dir must be four different "
-                f"folders, got {inbox!r}, {archive!r}, {error_folder!r}, {state_dir!r}"
-            )
-        patterns = context.get_config("original_patterns", list(DEFAULT_ORIGINAL_PATTERNS))
-        if (
-            not isinstance(patterns, list)
-            or not patterns
-            or not all(isinstance(p, str) and p and not p.lower().endswith(SIDECAR_SUFFIX) for p in patterns)
-        ):
-            problems.append(
-                f"config.original_patterns must be a list of shell patterns not matching *{SIDECAR_SUFFIX}, "
-                f"got {patterns!r}"
-            )
-            patterns = list(DEFAULT_ORIGINAL_PATTERNS)
-        config = cls(
-            connector_name=str(name or ""),
-            inbox=inbox,
-            archive=archive,
-            error_folder=error_folder,
-            state_dir=state_dir,
-            original_patterns=tuple(patterns),
-            max_files=int(number("max_files", 50, 1, 10000)),
-            settle_seconds=float(number("settle_seconds", 2, 0, 300, whole=False)),
-            incomplete_max_age_seconds=int(number("incomplete_max_age_seconds", 86400, 0, 90 * 86400)),
-            run_ttl_seconds=int(number("run_ttl_seconds", 60, 10, 86400)),
-        )
-        if problems:
-            raise ConfigError(problems)
-        return config
-
-
-# --- the drop folder --------------------------------------------------------------------
+                f"folders, got {', '.join(map(repr, folders))}"
+            ]
+        return []
 
 
 @attrs.frozen
-class RemoteFile:
-    name: str
-    size: int
-    mtime: int
+class PullSettings:
+    """Everything the pull reads from settings.json besides the API settings."""
+
+    pull: PullConfig = group(PullConfig, prefix="")
+    sftp: SFTPSettings = group(SFTPSettings, prefix="sftp_")
+
+
+SETTINGS = PullSettings  # ``nuntiq run`` checks these with the API settings, every problem in one round
+
+
+# --- the drop folder --------------------------------------------------------------------
 
 
 def plain_name_problem(name: object) -> str | None:
@@ -161,22 +154,6 @@ def is_partial(name: str) -> bool:
 def stem_of(name: str) -> str:
     stem, dot, _ = name.rpartition(".")
     return stem if dot and stem else name
-
-
-def suffixed(name: str, n: int) -> str:
-    """``INV-1.pdf`` -> ``INV-1-2.pdf`` for n=2; n=0 is the name itself."""
-    if n == 0:
-        return name
-    stem, dot, extension = name.rpartition(".")
-    return f"{stem}-{n}.{extension}" if dot and stem else f"{name}-{n}"
-
-
-def settled(
-    first: Mapping[str, RemoteFile], second: Mapping[str, RemoteFile]
-) -> tuple[dict[str, RemoteFile], list[str]]:
-    """The files unchanged (size and mtime) between two listings, and the names that changed or appeared."""
-    stable = {name: entry for name, entry in second.items() if first.get(name) == entry}
-    return stable, sorted(set(second) - set(stable))
 
 
 # --- documents --------------------------------------------------------------------------
@@ -342,110 +319,6 @@ class Planner:
 # --- moves that survive a crash ------------------------------------------------------------
 
 
-class MoveJournal:
-    """Moves a document's files as one step that a crash cannot leave half done.
-
-    The plan (every source with its size and mtime, every target name, the
-    error report) is written to ``<state_dir>/<digest>.json`` before the first
-    rename and removed after the last; ``replay()`` at the start of a run
-    finishes any plan a killed run left. A source is moved on replay only if it
-    is still the file that was planned (same size and mtime): a new file
-    dropped under the same name is not swept away unread.
-    """
-
-    def __init__(self, connection: SFTPConnection, state_dir: str, context: JobContext) -> None:
-        self.connection = connection
-        self.state_dir = state_dir
-        self.context = context
-
-    def _record_path(self, source: str) -> str:
-        return posixpath.join(self.state_dir, "move-" + hashlib.sha256(source.encode()).hexdigest()[:40] + ".json")
-
-    def plan(self, folder: str, document: Document, inbox: str, report: dict[str, Any] | None) -> dict[str, Any]:
-        """Target names free in ``folder`` for every file (and the report), with one shared suffix."""
-        names = [entry.name for entry in document.files]
-        anchor = document.original or document.sidecar or document.files[0]
-        for n in range(MAX_COLLISION_SUFFIX + 1):
-            targets = [suffixed(name, n) for name in names]
-            report_name = stem_of(suffixed(anchor.name, n)) + ERROR_REPORT_SUFFIX if report is not None else None
-            wanted = targets + ([report_name] if report_name else [])
-            if not any(self.connection.exists(posixpath.join(folder, name)) for name in wanted):
-                break
-        else:
-            raise SFTPDeliveryError(f"no free name for {anchor.name} in {folder} after {MAX_COLLISION_SUFFIX} suffixes")
-        moves = [
-            {"source": posixpath.join(inbox, e.name), "target": posixpath.join(folder, t), "size": e.size,
-             "mtime": e.mtime}
-            for e, t in zip(document.files, targets, strict=True)
-        ]  # fmt: skip
-        record: dict[str, Any] = {"moves": moves, "report": None}
-        if report is not None and report_name is not None:
-            record["report"] = {"path": posixpath.join(folder, report_name), "content": report}
-        return record
-
-    def run(self, record: dict[str, Any]) -> list[str]:
-        """Write the plan down, then carry it out; the final paths."""
-        path = self._record_path(record["moves"][0]["source"])
-        data = json.dumps(record, sort_keys=True, default=str).encode("utf-8")
-        if not self.connection.write_new(path, data):  # a plan a failed replay left: this one replaces it
-            self.connection.sftp.remove(path)
-            self.connection.write_new(path, data)
-        return self._carry_out(path, record)
-
-    def _carry_out(self, path: str, record: dict[str, Any]) -> list[str]:
-        finals: list[str] = []
-        report = record.get("report")
-        if report and not self.connection.exists(report["path"]):
-            text = json.dumps(report["content"], indent=2, ensure_ascii=False, default=str) + "\n"
-            self.connection.write_new(report["path"], text.encode("utf-8"))
-        for move in record["moves"]:
-            finals.append(self._move_one(move))
-        self.connection.sftp.remove(path)
-        return finals
-
-    def _move_one(self, move: Mapping[str, Any]) -> str:
-        source, target = str(move["source"]), str(move["target"])
-        try:
-            now = self.connection.sftp.stat(source)
-        except FileNotFoundError:
-            return target  # moved before the crash
-        if (now.st_size, int(now.st_mtime or 0)) != (move["size"], move["mtime"]):
-            self.context.logger.warn(
-                f"{source} changed since it was planned to move to {target}; left for the next listing", step="move"
-            )
-            return source
-        folder, name = posixpath.split(target)
-        for n in range(MAX_COLLISION_SUFFIX + 1):
-            candidate = posixpath.join(folder, suffixed(name, n))
-            if self.connection.move(source, candidate):
-                if n:
-                    self.context.logger.warn(f"{target} was taken meanwhile; moved to {candidate}", step="move")
-                return candidate
-        raise SFTPDeliveryError(f"no free name for {name} in {folder}")
-
-    def replay(self) -> int:
-        """Finish the moves a killed run planned; how many plans were finished."""
-        if not self.connection.exists(self.state_dir):
-            return 0
-        for stale in self.connection.clean_stale_temp_files(self.state_dir):
-            self.context.logger.info(f"Removed stale temporary file {stale}", step="cleanup")
-        finished = 0
-        for name in sorted(self.connection.sftp.listdir(self.state_dir)):
-            if not (name.startswith("move-") and name.endswith(".json")):
-                continue
-            path = posixpath.join(self.state_dir, name)
-            with self.connection.sftp.open(path, "rb") as handle:
-                record = json.loads(handle.read().decode("utf-8"))
-            finals = self._carry_out(path, record)
-            finished += 1
-            self.context.logger.info(
-                f"Finished the moves of an interrupted run: {', '.join(posixpath.basename(p) for p in finals)}",
-                step="recover",
-                detail={"moved": finals},
-            )
-        return finished
-
-
 # --- one run ----------------------------------------------------------------------------
 
 
@@ -457,7 +330,8 @@ class InvoicePull:
         self.config = config
         self.connection = connection
         self.load = IngestionLoad(context)
-        self.journal = MoveJournal(connection, config.state_dir, context)
+        self.journal = DeliveryJournal(connection, config.remote_state_dir, context.logger)
+        self.drop_folder = DropFolder(connection, config.remote_inbox)
         self.downloads = context.work_dir / "downloads"
         self.summary: dict[str, Any] = {
             "ingested": 0, "already_ingested": 0, "errors": 0, "skipped": 0, "waiting": 0, "refused": 0,
@@ -466,25 +340,31 @@ class InvoicePull:
 
     def prepare(self) -> None:
         """Create the archive, error and state folders if missing; finish what a killed run left."""
-        if not self.connection.exists(self.config.inbox):
-            raise SFTPDeliveryError(f"config.remote_inbox {self.config.inbox!r} does not exist on the SFTP server")
-        for folder in (self.config.archive, self.config.error_folder, self.config.state_dir):
-            if not self.connection.exists(folder):
-                self.connection.sftp.mkdir(folder)
-        for folder in (self.config.archive, self.config.error_folder):
+        if not self.connection.exists(self.config.remote_inbox):
+            raise SFTPDeliveryError(
+                f"config.remote_inbox {self.config.remote_inbox!r} does not exist on the SFTP server"
+            )
+        for folder in (self.config.remote_archive, self.config.remote_error, self.config.remote_state_dir):
+            self.connection.make_dir(folder)
+        for folder in (self.config.remote_archive, self.config.remote_error):
             for stale in self.connection.clean_stale_temp_files(folder):
                 self.context.logger.info(f"Removed stale temporary file {stale}", step="cleanup")
-        self.summary["moves_recovered"] = self.journal.replay()
+        for stale in self.journal.clean_stale_temp_files():
+            self.context.logger.info(f"Removed stale temporary file {stale}", step="cleanup")
+        finished = self.journal.replay_moves()
+        for finals in finished:
+            self.context.logger.info(
+                f"Finished the moves of an interrupted run: {', '.join(posixpath.basename(p) for p in finals)}",
+                step="recover",
+                detail={"moved": finals},
+            )
+        self.summary["moves_recovered"] = len(finished)
 
     def listing(self) -> dict[str, RemoteFile]:
         """The inbox's visible regular files (and those whose names cannot be trusted, to refuse them)."""
-        files: dict[str, RemoteFile] = {}
-        for entry in self.connection.sftp.listdir_attr(self.config.inbox):
-            name = entry.filename
-            if not stat.S_ISREG(entry.st_mode or 0) or (name.startswith(".") and not _UNSAFE_NAME.search(name)):
-                continue  # folders, and hidden files (ours among them); a hidden name with a separator is refused
-            files[name] = RemoteFile(name, int(entry.st_size or 0), int(entry.st_mtime or 0))
-        return files
+        # Hidden files (ours among them) are skipped; a hidden name with a separator is refused.
+        files = self.drop_folder.listing(hidden=True)
+        return {n: e for n, e in files.items() if not n.startswith(".") or _UNSAFE_NAME.search(n)}
 
     def settled_listing(self) -> dict[str, RemoteFile]:
         """Two listings ``settle_seconds`` apart; a file that changed, or looks partial, is skipped this run."""
@@ -500,12 +380,8 @@ class InvoicePull:
         first = {name: entry for name, entry in first.items() if name not in refused}
         partial = [name for name in first if is_partial(name)]
         first = {name: entry for name, entry in first.items() if name not in partial}
-        if first and self.config.settle_seconds:
-            time.sleep(self.config.settle_seconds)
-            second = {name: entry for name, entry in self.listing().items() if name in first}
-        else:
-            second = first
-        stable, changing = settled(first, second)
+        stable, changing = self.drop_folder.settle(first, self.config.settle_seconds, hidden=True)
+        stable = {n: e for n, e in stable.items() if not n.startswith(".") or _UNSAFE_NAME.search(n)}
         for name in [*partial, *changing]:
             self.context.logger.info(f"Skipped {name}: still being written", step="skip")
         self.summary["skipped"] = len(partial) + len(changing)
@@ -513,7 +389,7 @@ class InvoicePull:
 
     def plan(self, stable: dict[str, RemoteFile]) -> list[Document]:
         """The documents to handle this run (at most ``max_files``), ready or in error; waiting ones logged."""
-        planner = Planner(self.config, time.time())
+        planner = Planner(self.config, self.drop_folder.clock())
         present = set(stable)
         claimed: set[str] = set()
         documents: list[Document] = []
@@ -558,15 +434,14 @@ class InvoicePull:
         documents.append(document)
 
     def _read(self, sidecar: RemoteFile) -> bytes:
-        with self.connection.sftp.open(posixpath.join(self.config.inbox, sidecar.name), "rb") as handle:
-            return bytes(handle.read(MAX_SIDECAR_BYTES + 1))
+        return self.connection.read(posixpath.join(self.config.remote_inbox, sidecar.name), MAX_SIDECAR_BYTES + 1)
 
     def download(self, entry: RemoteFile, folder: Path, index: int) -> Path:
         """The file in ``folder`` under a safe local name (the remote name never becomes a path as is)."""
         stem, _, extension = entry.name.rpartition(".")
         ext = f".{extension}" if stem and re.fullmatch(r"[A-Za-z0-9]{1,10}", extension) else ""
         local = folder / safe_remote_name(f"{index}-{stem or entry.name}", ext)
-        self.connection.sftp.get(posixpath.join(self.config.inbox, entry.name), str(local))
+        self.connection.download(posixpath.join(self.config.remote_inbox, entry.name), local)
         if local.stat().st_size != entry.size:
             raise SFTPDeliveryError(f"{entry.name} changed while it was read ({local.stat().st_size} != {entry.size})")
         return local
@@ -622,13 +497,12 @@ class InvoicePull:
         return source_key, str(result.invoice_token), bool(result.idempotent)
 
     def archive(self, document: Document, source_key: str, token: str, idempotent: bool) -> None:
-        record = self.journal.plan(self.config.archive, document, self.config.inbox, None)
-        finals = self.journal.run(record)
+        finals = self.journal.move(self.journal.plan_moves(document.files, self.config.remote_archive))
         self.summary["already_ingested" if idempotent else "ingested"] += 1
         self.summary["invoice_tokens"].append(token)
         verb = "Already ingested" if idempotent else "Ingested"
         self.context.logger.info(
-            f"{verb} {document.label} as invoice {token}; archived in {self.config.archive}",
+            f"{verb} {document.label} as invoice {token}; archived in {self.config.remote_archive}",
             step="ingested",
             detail={"invoice_token": token, "source_key": source_key, "archived": finals, "idempotent": idempotent},
         )
@@ -642,13 +516,20 @@ class InvoicePull:
             "connector": self.config.connector_name,
             "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
-        record = self.journal.plan(self.config.error_folder, document, self.config.inbox, report)
-        finals = self.journal.run(record)
+        anchor = document.original or document.sidecar or document.files[0]
+        record = self.journal.plan_moves(
+            document.files,
+            self.config.remote_error,
+            report=report,
+            report_for=anchor.name,
+            report_suffix=ERROR_REPORT_SUFFIX,
+        )
+        finals = self.journal.move(record)
         self.summary["errors"] += 1
         self.summary["error_files"].append(document.label)
         value = "" if problem.value is None else f" ({problem.field or 'value'}: {problem.value!r})"
         self.context.logger.error(
-            f"{document.label} moved to {self.config.error_folder}: {problem.reason}{value}",
+            f"{document.label} moved to {self.config.remote_error}: {problem.reason}{value}",
             step="error",
             detail={"moved": finals, "report": record["report"]["path"], "field": problem.field},
         )
@@ -665,8 +546,8 @@ def _fill(draft: InvoiceDraft, values: Mapping[str, Any]) -> Problem | None:
 
 
 def run(context: JobContext) -> dict[str, Any]:
-    config = PullConfig.from_context(context)
-    sftp_settings = SFTPSettings.from_context(context)  # checked before the run starts
+    settings = read_settings(PullSettings, context)  # checked before the run starts
+    config, sftp_settings = settings.pull, settings.sftp
     # Exclusive: two pollers must never move the same file. The SDK heartbeats the run's lease, so a killed
     # run frees the stream run_ttl_seconds (60) after its last heartbeat.
     with delta_run(
@@ -690,4 +571,4 @@ def run(context: JobContext) -> dict[str, Any]:
     return summary
 
 
-__all__ = ["InvoicePull", "MoveJournal", "PullConfig", "parse_sidecar", "run", "settled"]
+__all__ = ["InvoicePull", "PullConfig", "parse_sidecar", "run", "settled"]

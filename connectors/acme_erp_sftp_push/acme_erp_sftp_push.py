@@ -35,15 +35,16 @@ import io
 import posixpath
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import attrs
-import paramiko
 
-from nuntiq_sdk import ConfigError, JobContext, JobIncompleteError, NuntiqError
+from nuntiq_sdk import JobContext, JobIncompleteError, NuntiqError
 from nuntiq_sdk.delta import delta_run, is_run_live
 from nuntiq_sdk.objects.invoice import Invoice, InvoiceLoad, Lease, LeaseKeeper
+from nuntiq_sdk.settings import group, option, read_settings
 from nuntiq_sdk.sftp import (
+    CONNECTION_ERRORS,
     DeliveryJournal,
     PlannedFile,
     SFTPDeliveryError,
@@ -56,88 +57,62 @@ STREAM_NAME = "pushed_invoices"
 # BOM so Excel renders UTF-8 correctly when finance opens the file.
 UTF8_BOM = "\ufeff"
 HEADER = ["invoice_number", "date", "currency", "total", "supplier_code", "line_count"]
-FILE_MODES = ("per_invoice", "batch")
 MAX_RECONNECTS = 3
-CONNECTION_ERRORS = (paramiko.SSHException, EOFError, OSError)
 
 T = TypeVar("T")
 
 
 @attrs.frozen
 class PushConfig:
-    connector_name: str
-    remote_outbox: str
-    remote_sent: str | None
-    remote_state_dir: str
-    batch_size: int
-    max_batches: int
-    lease_ttl_seconds: int
-    lease_heartbeat_seconds: float
-    file_mode: str
-    push_attachments: bool
+    """The push's own settings (settings.json ``config``); ``nuntiq run CONNECTOR --describe`` lists them."""
+
+    connector_name: str = option(help="Names the delta-run stream and this connector's temporary files.")
+    remote_outbox: str = option(remote_path=True, help="The folder the ERP reads the CSV files from.")
+    remote_sent: str | None = option(
+        default=None, remote_path=True, help="Where the ERP moves files it has read; its names count as taken."
+    )
+    remote_state_dir: str = option(
+        default=attrs.Factory(lambda self: posixpath.join(self.remote_outbox, ".nuntiq-state"), takes_self=True),
+        remote_path=True,
+        help="The delivery journal's folder (default <remote_outbox>/.nuntiq-state).",
+    )
+    batch_size: int = option(default=20, minimum=1, maximum=500, help="Invoices claimed per batch.")
+    max_batches: int = option(
+        default=1, minimum=1, maximum=10000, help="Batches per run (1 claims once, as the docs do)."
+    )
+    lease_ttl_seconds: int = option(default=600, minimum=10, maximum=86400, help="How long a claim holds.")
+    lease_heartbeat_seconds: float = option(
+        default=attrs.Factory(lambda self: self.lease_ttl_seconds / 3, takes_self=True),
+        minimum=0.1,
+        help="Seconds between lease extensions, below lease_ttl_seconds (default a third of it).",
+    )
+    file_mode: Literal["per_invoice", "batch"] = option(
+        default="per_invoice", help="One CSV per invoice, or one per batch."
+    )
+    push_attachments: bool = option(default=False, help="Also upload each invoice's attachments.")
 
     @classmethod
     def from_context(cls, context: JobContext) -> PushConfig:
-        problems: list[str] = []
+        return read_settings(cls, context)
 
-        def text(key: str, required: bool = True) -> str | None:
-            value = context.get_config(key)
-            if value is None and not required:
-                return None
-            if not isinstance(value, str) or not value:
-                problems.append(f"config.{key} is missing or not a non-empty string: {value!r}")
-                return None
-            return value
+    def problems(self) -> list[str]:
+        if self.lease_heartbeat_seconds >= self.lease_ttl_seconds:
+            return [
+                "config.lease_heartbeat_seconds must be below lease_ttl_seconds "
+                f"({self.lease_ttl_seconds}), got {self.lease_heartbeat_seconds!r}"
+            ]
+        return []
 
-        def number(key: str, default: int, low: int, high: int) -> int:
-            value = context.get_config(key, default)
-            if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
-                problems.append(f"config.{key} must be a whole number, got {value!r}")
-                return default
-            if not low <= int(value) <= high:
-                problems.append(f"config.{key} must be between {low} and {high}, got {value!r}")
-            return int(value)
 
-        connector_name = text("connector_name")
-        outbox = text("remote_outbox")
-        sent = text("remote_sent", required=False)
-        state_dir = text("remote_state_dir", required=False)
-        for key, value in (("remote_outbox", outbox), ("remote_sent", sent), ("remote_state_dir", state_dir)):
-            if value is not None and (not value.startswith("/") or ".." in value.split("/")):
-                problems.append(f"config.{key} must be an absolute remote path without '..', got {value!r}")
-        batch_size = number("batch_size", 20, 1, 500)
-        max_batches = number("max_batches", 1, 1, 10000)
-        lease_ttl = number("lease_ttl_seconds", 600, 10, 86400)
-        heartbeat = context.get_config("lease_heartbeat_seconds", lease_ttl / 3)
-        if isinstance(heartbeat, bool) or not isinstance(heartbeat, int | float) or not 0 < heartbeat < lease_ttl:
-            problems.append(
-                f"config.lease_heartbeat_seconds must be a number of seconds above 0 and below"
-                f" lease_ttl_seconds ({lease_ttl}), got {heartbeat!r}"
-            )
-            heartbeat = lease_ttl / 3
-        file_mode = context.get_config("file_mode", "per_invoice")
-        if file_mode not in FILE_MODES:
-            problems.append(f"config.file_mode must be one of {', '.join(FILE_MODES)}, got {file_mode!r}")
-        push_attachments = context.get_config("push_attachments", False)
-        if not isinstance(push_attachments, bool):
-            problems.append(f"config.push_attachments must be true or false, got {push_attachments!r}")
-        if problems:
-            raise ConfigError(problems)
-        assert connector_name is not None
-        assert outbox is not None
-        outbox = outbox.rstrip("/") or "/"
-        return cls(
-            connector_name=connector_name,
-            remote_outbox=outbox,
-            remote_sent=sent.rstrip("/") if sent else None,
-            remote_state_dir=state_dir or posixpath.join(outbox, ".nuntiq-state"),
-            batch_size=batch_size,
-            max_batches=max_batches,
-            lease_ttl_seconds=lease_ttl,
-            lease_heartbeat_seconds=float(heartbeat),
-            file_mode=str(file_mode),
-            push_attachments=bool(push_attachments),
-        )
+@attrs.frozen
+class PushSettings:
+    """Everything the push reads from settings.json besides the API settings."""
+
+    push: PushConfig = group(PushConfig, prefix="")
+    sftp: SFTPSettings = group(SFTPSettings, prefix="sftp_")
+
+
+SETTINGS = PushSettings  # ``nuntiq run`` checks these with the API settings, every problem in one round
 
 
 def render_row(invoice: Invoice) -> list[Any]:
@@ -403,8 +378,8 @@ def _release_all(load: InvoiceLoad, leases: Sequence[Lease], context: JobContext
 
 
 def run(context: JobContext) -> dict[str, Any]:
-    config = PushConfig.from_context(context)
-    sftp_settings = SFTPSettings.from_context(context)  # checked before anything is claimed
+    settings = read_settings(PushSettings, context)  # checked before anything is claimed
+    config, sftp_settings = settings.push, settings.sftp
     inv_load = InvoiceLoad(context)
     # Claim BEFORE opening SFTP or a delta run: with nothing to do, we never log in to the customer's
     # server and leave the stream's cursor alone.

@@ -9,7 +9,8 @@ by its CSV line number, field and value; with ``on_bad_rows: reject_file``
 (the default) the whole file is refused, nothing is saved and the file stays
 unprocessed, so the fixed file is accepted on the next run.
 
-The CSV format and every config key: ``docs/connectors/supplier_master_pull.md``.
+The CSV format and every config key: ``README.md`` in this folder;
+``nuntiq run connectors/supplier_master_pull --describe`` lists the settings.
 """
 
 from __future__ import annotations
@@ -20,23 +21,20 @@ import fnmatch
 import hashlib
 import io
 import json
-import posixpath
 import re
-import stat
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
 from nuntiq_sdk import ConfigError, FullLoadSummary, JobContext, SaveResult, ValidationError
 from nuntiq_sdk.delta import DeltaRunHandle, delta_run
 from nuntiq_sdk.objects.supplier import SupplierLoad
-from nuntiq_sdk.sftp import SFTPConnection, SFTPSettings, connect_sftp, safe_remote_name
+from nuntiq_sdk.settings import check_settings, group, option, read_settings
+from nuntiq_sdk.sftp import DropFolder, RemoteFile, SFTPConnection, SFTPSettings, connect_sftp, safe_remote_name
 
 STREAM_NAME = "supplier_files"
 CURSOR_TYPE = "file_mtime_name"
-MODES = ("incremental", "full_load")
-ON_BAD_ROWS = ("reject_file", "skip_rows")
 MAX_REPORTED_BAD_ROWS = 100  # in the summary; the log has every one
 # The parts of a supplier a row can carry: (prefix in the column map, the supplier's list, the child's key).
 CHILDREN = {
@@ -97,80 +95,91 @@ class PullConfig:
 
     @classmethod
     def from_context(cls, context: JobContext) -> PullConfig:
-        problems: list[str] = []
-
-        def text(key: str, default: str | None = None) -> str:
-            value = context.get_config(key, default)
-            if not isinstance(value, str) or not value:
-                problems.append(f"config.{key} is missing or not a non-empty string: {value!r}")
-                return default or ""
-            return value
-
-        def choice(key: str, options: Sequence[str]) -> str:
-            value = context.get_config(key, options[0])
-            if value not in options:
-                problems.append(f"config.{key} must be one of {', '.join(options)}, got {value!r}")
-                return options[0]
-            return str(value)
-
-        def number(key: str, default: int, low: int, high: int) -> int:
-            value = context.get_config(key, default)
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                problems.append(f"config.{key} must be a whole number from {low} to {high}, got {value!r}")
-                return default
-            return value
-
-        connector_name = text("connector_name")
-        folder = text("remote_folder")
-        if folder and (not folder.startswith("/") or ".." in folder.split("/")):
-            problems.append(f"config.remote_folder must be an absolute remote path without '..', got {folder!r}")
-        pattern = text("file_pattern", "*.csv")
-        mode = choice("mode", MODES)
-        on_bad_rows = choice("on_bad_rows", ON_BAD_ROWS)
-        if mode == "full_load" and on_bad_rows == "skip_rows":
-            problems.append(
-                "config.on_bad_rows 'skip_rows' with mode 'full_load' would delete every supplier whose row is bad; "
-                "use 'reject_file', or mode 'incremental'"
-            )
-        delimiter = context.get_config("delimiter", ",")
-        delimiter = "\t" if delimiter in ("tab", "\\t") else delimiter
-        if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '\r\n"':
-            problems.append(f"config.delimiter must be one character (or 'tab'), got {delimiter!r}")
-            delimiter = ","
-        encoding = text("encoding", "utf-8")
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            problems.append(f"config.encoding {encoding!r} is not a known text encoding")
-            encoding = "utf-8"
-        allow_empty = context.get_config("allow_empty_full_load", False)
-        if not isinstance(allow_empty, bool):
-            problems.append(f"config.allow_empty_full_load must be true or false, got {allow_empty!r}")
+        """The declared settings read, with the column map's targets checked against the spec."""
+        problems = check_settings(SupplierSettings, context.config, context.secrets)
         columns = _column_map(context, problems)
-        config = cls(
-            connector_name=connector_name,
-            remote_folder=folder.rstrip("/") or "/",
-            file_pattern=pattern,
-            mode=mode,
-            on_bad_rows=on_bad_rows,
-            delimiter=delimiter,
-            encoding=encoding,
-            columns=columns,
-            max_files=number("max_files", 50, 1, 10000),
-            max_file_bytes=number("max_file_bytes", 50_000_000, 1, 1_000_000_000),
-            allow_empty_full_load=bool(allow_empty),
-        )
         if problems:
             raise ConfigError(problems)
-        return config
+        declared = read_settings(SupplierSettings, context)
+        return cls(
+            connector_name=declared.connector_name,
+            remote_folder=declared.remote_folder,
+            file_pattern=declared.file_pattern,
+            mode=declared.mode,
+            on_bad_rows=declared.on_bad_rows,
+            delimiter=_delimiter(declared.delimiter),
+            encoding=declared.encoding,
+            columns=columns,
+            max_files=declared.max_files,
+            max_file_bytes=declared.max_file_bytes,
+            allow_empty_full_load=declared.allow_empty_full_load,
+        )
+
+
+def _delimiter(value: str) -> str:
+    return "\t" if value in ("tab", "\\t") else value
+
+
+def _one_character(value: str) -> str | None:
+    delimiter = _delimiter(value)
+    return None if len(delimiter) == 1 and delimiter not in '\r\n"' else "must be one character (or 'tab')"
+
+
+def _known_encoding(value: str) -> str | None:
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        return "is not a known text encoding"
+    return None
+
+
+@attrs.frozen
+class SupplierSettings:
+    """The pull's own settings (settings.json ``config``); ``nuntiq run CONNECTOR --describe`` lists them."""
+
+    connector_name: str = option(help="Names the delta-run stream and this connector's temporary files.")
+    remote_folder: str = option(remote_path=True, help="The folder the ERP drops its supplier exports into.")
+    file_pattern: str = option(default="*.csv", help="Shell pattern of the export files.")
+    mode: Literal["incremental", "full_load"] = option(
+        default="incremental", help="Upsert the rows, or replace the supplier table with each file."
+    )
+    on_bad_rows: Literal["reject_file", "skip_rows"] = option(
+        default="reject_file", help="Refuse a file with a bad row, or load the good rows."
+    )
+    delimiter: str = option(default=",", check=_one_character, help="The CSV field separator ('tab' for a tab).")
+    encoding: str = option(default="utf-8", check=_known_encoding, help="The files' text encoding.")
+    column_map: dict[str, str] = option(
+        default=attrs.Factory(dict), help="CSV header -> target like 'supplier.name' (see the docs page)."
+    )
+    max_files: int = option(default=50, minimum=1, maximum=10000, help="Files loaded per run.")
+    max_file_bytes: int = option(default=50_000_000, minimum=1, maximum=1_000_000_000, help="Largest file read.")
+    allow_empty_full_load: bool = option(default=False, help="Let a full load with no rows delete every supplier.")
+
+    def problems(self) -> list[str]:
+        if self.mode == "full_load" and self.on_bad_rows == "skip_rows":
+            return [
+                "config.on_bad_rows 'skip_rows' with mode 'full_load' would delete every supplier whose row is "
+                "bad; use 'reject_file', or mode 'incremental'"
+            ]
+        return []
+
+
+@attrs.frozen
+class PullSettings:
+    """Everything the pull reads from settings.json besides the API settings."""
+
+    pull: SupplierSettings = group(SupplierSettings, prefix="")
+    sftp: SFTPSettings = group(SFTPSettings, prefix="sftp_")
+
+
+SETTINGS = PullSettings  # ``nuntiq run`` checks these with the API settings, every problem in one round
 
 
 def _column_map(context: JobContext, problems: list[str]) -> dict[str, str]:
     """The default columns with ``config.column_map`` ({header: target}) over them; every target checked."""
     custom = context.get_config("column_map", {})
     if not isinstance(custom, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in custom.items()):
-        problems.append(f"config.column_map must map CSV headers to targets like 'supplier.name', got {custom!r}")
-        custom = {}
+        custom = {}  # the declaration has named the problem
     # A target given a custom header no longer answers to its default header.
     mapped = set(custom.values())
     columns = {header: target for header, target in DEFAULT_COLUMNS.items() if target not in mapped}
@@ -414,18 +423,6 @@ def _supplier_of(parsed: ParsedFile, bad: BadRow) -> str | None:
 # --- one run ----------------------------------------------------------------------------
 
 
-@attrs.frozen
-class RemoteFile:
-    name: str
-    path: str
-    mtime: int
-    size: int
-
-    @property
-    def position(self) -> tuple[int, str]:
-        return (self.mtime, self.name)
-
-
 @attrs.define
 class Outcome:
     """What loading one file did."""
@@ -449,19 +446,13 @@ class SupplierPull:
         self.downloads = context.work_dir / "downloads"
 
     def candidates(self) -> list[RemoteFile]:
-        files = []
-        for entry in self.connection.sftp.listdir_attr(self.config.remote_folder):
-            name = entry.filename
-            if name.startswith(".") or not stat.S_ISREG(entry.st_mode or 0):
-                continue
-            if fnmatch.fnmatchcase(name, self.config.file_pattern):
-                path = posixpath.join(self.config.remote_folder, name)
-                files.append(RemoteFile(name, path, int(entry.st_mtime or 0), int(entry.st_size or 0)))
-        return sorted(files, key=lambda f: f.position)
+        files = DropFolder(self.connection, self.config.remote_folder).listing().values()
+        return sorted(
+            (f for f in files if fnmatch.fnmatchcase(f.name, self.config.file_pattern)), key=lambda f: f.position
+        )
 
     def download(self, remote: RemoteFile) -> bytes:
-        with self.connection.sftp.open(remote.path, "rb") as handle:
-            data = handle.read(self.config.max_file_bytes + 1)
+        data = self.connection.read(remote.path, self.config.max_file_bytes + 1)
         # A copy for whoever investigates a rejected file; the remote name never becomes a local path as is.
         stem, _, extension = remote.name.rpartition(".")
         ext = f".{extension}" if stem and re.fullmatch(r"[A-Za-z0-9]{1,10}", extension) else ""
@@ -546,8 +537,8 @@ def _cursor(remote: RemoteFile, sha256: str) -> str:
 
 
 def run(context: JobContext) -> dict[str, Any]:
+    sftp_settings = read_settings(PullSettings, context).sftp  # checked before the run starts
     config = PullConfig.from_context(context)
-    sftp_settings = SFTPSettings.from_context(context)  # checked before the run starts
     summary: dict[str, Any] = {
         "files_seen": 0, "files_processed": 0, "files_skipped": 0, "files_rejected": 0, "files_superseded": 0,
         "files_held_back": 0, "rows": 0, "suppliers": 0, "created": 0, "updated": 0, "unchanged": 0, "deleted": 0,
