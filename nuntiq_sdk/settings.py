@@ -134,16 +134,13 @@ def _fields(declared: type[Any]) -> list[tuple[attrs.Attribute[Any], _Option, An
     # its module's namespace when there is one, else in one holding what declarations use.
     module = sys.modules.get(declared.__module__)
     namespace = {"Literal": Literal, "Path": Path, "Any": Any, **(vars(module) if module is not None else {})}
+    hints = typing.get_type_hints(declared, globalns=namespace)
     found = []
     for field in attrs.fields(declared):
         meta = field.metadata.get(_KEY)
         if meta is None:
             raise TypeError(f"{declared.__name__}.{field.name} is not declared with option(), secret() or group()")
-        annotation = field.type
-        if meta.declared is not None:
-            annotation = meta.declared
-        elif isinstance(annotation, str):
-            annotation = eval(annotation, namespace)  # noqa: S307 - the declaration's own annotation
+        annotation = meta.declared if meta.declared is not None else hints.get(field.name, field.type)
         found.append((field, meta, annotation))
     return found
 
