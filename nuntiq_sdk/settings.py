@@ -134,15 +134,16 @@ def _fields(declared: type[Any]) -> list[tuple[attrs.Attribute[Any], _Option, An
     # its module's namespace when there is one, else in one holding what declarations use.
     module = sys.modules.get(declared.__module__)
     namespace = {"Literal": Literal, "Path": Path, "Any": Any, **(vars(module) if module is not None else {})}
-    hints = typing.get_type_hints(declared, globalns=namespace)
-    found = []
+    fields: list[tuple[attrs.Attribute[Any], _Option]] = []
     for field in attrs.fields(declared):
         meta = field.metadata.get(_KEY)
         if meta is None:
             raise TypeError(f"{declared.__name__}.{field.name} is not declared with option(), secret() or group()")
-        annotation = meta.declared if meta.declared is not None else hints.get(field.name, field.type)
-        found.append((field, meta, annotation))
-    return found
+        fields.append((field, meta))
+    # Only the annotations that carry the type are resolved (a group names its declaration itself).
+    wanted = {f.name: f.type for f, meta in fields if meta.declared is None and isinstance(f.type, str)}
+    hints = typing.get_type_hints(type("_Annotations", (), {"__annotations__": wanted}), globalns=namespace)
+    return [(f, meta, meta.declared if meta.declared is not None else hints.get(f.name, f.type)) for f, meta in fields]
 
 
 def _kinds(annotation: Any) -> tuple[Any, bool]:
