@@ -38,13 +38,6 @@ def _generator_version() -> str:
     return version("openapi-python-client")
 
 
-def format_python(path: Path) -> None:
-    """Format generated SDK code with the project's settings, wherever it is written (the drift test: a temp dir)."""
-    ruff = [sys.executable, "-m", "ruff"]
-    options = ["--isolated", "--line-length", "120", "--target-version", "py311"]
-    subprocess.run([*ruff, "format", *options, "--quiet", str(path)], check=True)
-
-
 def generate_sdk_types(destination: Path) -> list[Path]:
     """Write the SDK's generated modules (``nuntiq_sdk/_generated/``) under ``destination``."""
     from tools import generate_entities
@@ -52,7 +45,7 @@ def generate_sdk_types(destination: Path) -> list[Path]:
 
     spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
     # Typed entities (what connectors build and change) and read-only views (what the API answers).
-    return [generate_entities.write(destination, spec, format_python), generate_views(destination)]
+    return [generate_entities.write(destination, spec), generate_views(destination)]
 
 
 def generate(destination: Path) -> Path:

@@ -30,6 +30,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from tools._format import format_source
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = Path("nuntiq_sdk") / "_generated" / "entities.py"
 MARKER = "# Generated from openapi/customer-api.yaml by tools/generate_entities.py (nox -s generate). Do not edit.\n"
@@ -467,12 +469,11 @@ def render(spec_data: Mapping[str, Any]) -> str:
     return "\n\n\n".join(parts) + "\n"
 
 
-def write(destination: Path, spec_data: Mapping[str, Any], ruff: Callable[[Path], None]) -> Path:
-    """Render, write and format the module under ``destination``; returns its path."""
+def write(destination: Path, spec_data: Mapping[str, Any]) -> Path:
+    """Render and format the module, and write it under ``destination``; returns its path."""
     target = destination / TARGET
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render(spec_data), encoding="utf-8")
-    ruff(target)
+    target.write_text(format_source(render(spec_data), "entities.py"), encoding="utf-8")
     return target
 
 

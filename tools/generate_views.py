@@ -15,7 +15,6 @@ regenerates it with the client and compares.
 from __future__ import annotations
 
 import keyword
-import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -23,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from tools._format import format_source
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "openapi" / "customer-api.yaml"
@@ -205,25 +206,10 @@ def _comment(text: str | None, indent: str = "    ") -> str:
     return "".join(f"{indent}# {line}\n" for line in lines)
 
 
-def _ruff_format(source: str) -> str:
-    ruff = Path(sys.executable).parent / "ruff"
-    result = subprocess.run(
-        [str(ruff) if ruff.exists() else "ruff", "format", "--stdin-filename", "views.py", "-"],
-        input=source,
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"ruff format failed on the generated views:\n{result.stderr}")
-    return result.stdout
-
-
 def render_views(spec_path: Path = SPEC, views: tuple[str, ...] = VIEWS) -> str:
     """The module's text, formatted."""
     spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
-    return _ruff_format(_Writer(spec, views).render())
+    return format_source(_Writer(spec, views).render(), "views.py")
 
 
 def generate_views(destination: Path) -> Path:

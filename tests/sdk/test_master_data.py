@@ -27,7 +27,6 @@ from nuntiq_sdk.objects.purchase_order import PurchaseOrderLineLoad, PurchaseOrd
 from nuntiq_sdk.objects.supplier import SupplierLoad
 from nuntiq_sdk.objects.user import UserLoad
 from tools import generate_entities
-from tools.generate import format_python
 
 IBAN = "DE89370400440532013000"
 IBAN_2 = "GB82WEST12345698765432"
@@ -718,7 +717,7 @@ def test_a_field_added_to_the_spec_is_a_typed_field_once_regenerated(
         "nullable": True,
         "pattern": "^[0-9]{9}$",
     }
-    written = generate_entities.write(tmp_path, spec, format_python)
+    written = generate_entities.write(tmp_path, spec)
     module_spec = importlib.util.spec_from_file_location("regenerated_entities", written)
     assert module_spec is not None
     assert module_spec.loader is not None
