@@ -170,3 +170,23 @@ def test_batch_inputs_are_checked_before_any_request(live: World) -> None:
     with pytest.raises(ValidationError, match="with_invoices"):
         load.claim(with_invoices="yes")  # type: ignore[call-overload]
     assert live.admin.get_invoice(lease.invoice_token)["status"] == 92  # nothing was sent
+
+
+def test_a_lost_batch_answer_is_retried_and_applied_once(live: World) -> None:
+    tenant, token = live.tenant()
+    for n in range(3):
+        live.invoice(tenant, **invoice_spec(f"INV-{n}"))
+    load = InvoiceLoad(live.fast_context(token))
+    leases = load.claim(with_invoices=True)
+    live.admin.add_fault(r"/v1/invoices/acknowledgements$", method="POST", drop="after", count=1)
+    live.admin.add_fault(r"/v1/invoices/integration-results$", method="POST", drop="after", count=1)
+
+    acked = load.acknowledge_all(leases)
+    reported = load.report_results([IntegrationResult(lease, success=True) for lease in leases])
+
+    # The retry (same Idempotency-Key, set by the SDK) met the applied request: its first answer, not "already".
+    assert [o.outcome for o in acked] == ["acknowledged"] * 3
+    assert [o.outcome for o in reported] == ["reported"] * 3
+    writes = live.admin.writes(tenant.tenant_id)
+    assert (writes["replayed"], writes["repeated"]) == (2, [])
+    assert {live.admin.get_invoice(lease.invoice_token)["status"] for lease in leases} == {100}
