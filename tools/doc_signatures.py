@@ -47,8 +47,13 @@ PAGES: dict[str, tuple[str, ...]] = {
         "nuntiq_sdk.objects.invoice:Invoice",
         "nuntiq_sdk.objects.invoice:InvoiceLine",
         "nuntiq_sdk.objects.invoice:Attachment",
+        "nuntiq_sdk.objects.invoice:LeasedInvoice",
+        "nuntiq_sdk.objects.invoice:IntegrationResult",
         "nuntiq_sdk._generated.views:Lease",
         "nuntiq_sdk._generated.views:InvoiceStatusResponse",
+        "nuntiq_sdk._generated.views:AcknowledgeOutcome",
+        "nuntiq_sdk._generated.views:IntegrationResultOutcome",
+        "nuntiq_sdk._generated.views:ProblemDetails",
         "nuntiq_sdk._generated.views:Address",
     ),
     "delta.md": (

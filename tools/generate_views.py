@@ -31,12 +31,14 @@ PACKAGE_DOC = '"""Code written by ``nox -s generate`` from the spec; never edite
 
 # The response schemas public SDK methods return; the object schemas they reference follow.
 VIEWS = (
+    "AcknowledgeOutcome",
     "DeactivateInactiveResult",
     "DeltaRun",
     "DeltaState",
     "IngestionFile",
     "Invoice",
     "InvoiceImport",
+    "IntegrationResultOutcome",
     "InvoiceStatusResponse",
     "Lease",
     "LifecycleMessage",
@@ -45,11 +47,14 @@ VIEWS = (
 )
 
 # Schemas whose plain name belongs to a handwritten SDK class (the master-data entity, the
-# Invoice with its helpers): their read-only view takes another name.
+# Invoice with its helpers) or would read as one of the SDK's errors (a batch item's Problem):
+# their read-only view takes another name.
 RENAMES = {
     "Attachment": "AttachmentRecord",
+    "FieldError": "ProblemFieldError",
     "Invoice": "InvoiceRecord",
     "InvoiceLine": "InvoiceLineRecord",
+    "Problem": "ProblemDetails",
     "User": "UserRecord",
 }
 

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BENCHES = sorted(p.stem for p in (ROOT / "bench").glob("[a-z]*.py"))
 SMALL = {
     "import_time": ["--repeats", "1"],
+    "invoice_batch_api": ["--invoices", "6", "--batch", "4", "--repeats", "1", "--latency-ms", "5"],
     "push_1000": ["--invoices", "6", "--repeats", "1"],
     "reads": ["--rows", "120", "--small", "50", "--repeats", "1"],
     "sandbox_load": ["--clients", "2", "--seconds", "2"],

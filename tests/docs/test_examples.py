@@ -40,6 +40,7 @@ def test_every_example_is_tested() -> None:
     assert {p.name for p in EXAMPLES.glob("*.py")} == {
         "lifecycle_message.py",
         "invoice.py",
+        "invoice_batch.py",
         "delta.py",
         "ingestion.py",
         *MASTER_DATA_EXAMPLES,
@@ -62,6 +63,13 @@ def test_invoice_example_processes_what_it_claims(demo: tuple[SandboxServer, str
     output = run_example("invoice.py", demo, tmp_path)
     assert "claimed 3 invoice(s)" in output
     assert output.count("-> 100 Processed") == 3
+
+
+def test_invoice_batch_example_reports_what_it_claims(demo: tuple[SandboxServer, str], tmp_path: Path) -> None:
+    output = run_example("invoice_batch.py", demo, tmp_path)
+    assert "claimed 3 invoice(s) with their data" in output
+    assert output.count("-> reported 100 Processed") == 3
+    assert "not acknowledged" not in output
 
 
 def test_delta_example_advances_its_cursor(demo: tuple[SandboxServer, str], tmp_path: Path) -> None:
