@@ -343,11 +343,7 @@ def pair_documents(
         if len(documents) + len(waiting) >= max_documents:
             held_back += 1
             continue
-        orphan = pairing.orphan(entry)
-        if orphan.problem is not None and held_back:
-            # A held-back sidecar may list this file as an attachment: judge it when every sidecar was read.
-            orphan.problem, orphan.waiting_for = None, "the sidecars held back this run"
-        take(orphan)
+        take(pairing.orphan(entry))  # only once every sidecar was read: a held-back one may name this file
     return Plan(documents, waiting, held_back)
 
 
@@ -479,6 +475,8 @@ class DropFolder:
 
     def archive(self, document: Document) -> list[str]:
         """Move the document's files to the archive folder as one crash-safe step; their final paths."""
+        if document.problem is not None:
+            raise ValueError(f"document {document.key!r} has a problem ({document.problem.reason}); reject it instead")
         return self.journal.move(self.journal.plan_moves(document.files, self.archive_dir))
 
     def reject(self, document: Document, extra: Mapping[str, Any] | None = None) -> tuple[list[str], str]:
