@@ -347,6 +347,16 @@ def pair_documents(
     return Plan(documents, waiting, held_back)
 
 
+def _now() -> float:
+    """Now, in seconds since the epoch: how old a waiting file is, and the time of a report."""
+    return time.time()
+
+
+def _wait(seconds: float) -> None:
+    """The pause between the two listings of a scan."""
+    time.sleep(seconds)
+
+
 class DropFolder:
     """A folder another system writes into: settled listings, documents, and crash-safe archive and error moves.
 
@@ -358,8 +368,8 @@ class DropFolder:
     class, instead of patching ``time`` for the whole process).
     """
 
-    clock: Callable[[], float] = staticmethod(time.time)
-    sleep: Callable[[float], None] = staticmethod(time.sleep)
+    clock: Callable[[], float] = staticmethod(_now)
+    sleep: Callable[[float], None] = staticmethod(_wait)
 
     def __init__(
         self,
