@@ -410,6 +410,10 @@ def nest_rows(table: CsvTable, nesting: Nesting) -> NestedRows:
         if (why := nesting.target_problem(target)) is not None:
             raise ValueError(f"target {target!r} {why}")
     nested = NestedRows(table.name, nesting, table.headers, {}, list(table.problems), table.row_count)
+    key_target = f"{nesting.root}.{nesting.key}"
+    if table.rows and key_target not in table.headers:  # read_csv was not told the key is required
+        nested.problems.append(RowProblem(table.name, 1, "-", None, f"the header has no column for {key_target}"))
+        return nested
     for row in table.rows:
         _merge(nested, row)
     nested.problems.sort(key=lambda p: (p.line is None, p.line or 0))  # file order, the file's own problems last

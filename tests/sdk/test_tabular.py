@@ -175,3 +175,10 @@ def test_a_target_outside_the_nesting_is_refused_by_name() -> None:
     table = read_csv("f.csv", b"code,vendor\nS-1,x\n", {"code": "supplier.supplier_code", "vendor": "vendor.name"})
     with pytest.raises(ValueError, match=r"target 'vendor\.name' is not '<part>\.<field>'"):
         nest_rows(table, SUPPLIERS)
+
+
+def test_a_table_without_its_key_column_nests_into_no_records() -> None:
+    nested = nest_rows(read_csv("f.csv", b"name\nAcme\n", COLUMNS), SUPPLIERS)
+    assert (nested.records, [str(p) for p in nested.problems]) == (
+        {}, ["f.csv line 1: -: the header has no column for supplier.supplier_code"],
+    )  # fmt: skip
