@@ -145,9 +145,11 @@ class SidecarRules:
     reserved_keys: tuple[str, ...] = ()  # keys the connector sets itself: a sidecar holding one is refused
 
     def is_original(self, name: str) -> bool:
+        """Whether ``name`` matches one of ``original_patterns`` (case-insensitive)."""
         return any(fnmatch.fnmatch(name.lower(), pattern.lower()) for pattern in self.original_patterns)
 
     def is_sidecar(self, name: str) -> bool:
+        """Whether ``name`` ends in ``sidecar_suffix`` (case-insensitive)."""
         return name.lower().endswith(self.sidecar_suffix)
 
 
