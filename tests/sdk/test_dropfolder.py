@@ -204,6 +204,19 @@ def test_moves_a_crash_interrupted_are_finished_by_the_next_prepare(
     assert list(nuntiq_sftp.local(f"{INBOX}/.nuntiq-state").iterdir()) == []
 
 
+def test_a_file_in_the_journal_that_is_no_plan_of_ours_is_left_alone(
+    connection: SFTPConnection, nuntiq_sftp: SFTPDropFolder
+) -> None:
+    nuntiq_sftp.put(f"{INBOX}/.nuntiq-state/move-copied-by-an-operator.json", b"not json")
+    nuntiq_sftp.put(f"{INBOX}/.nuntiq-state/move-empty.json", b'{"moves": []}')
+
+    assert DropFolder(connection, INBOX).prepare() == []
+
+    assert sorted(p.name for p in nuntiq_sftp.local(f"{INBOX}/.nuntiq-state").iterdir()) == [
+        "move-copied-by-an-operator.json", "move-empty.json",
+    ]  # fmt: skip
+
+
 def test_prepare_names_the_setting_of_a_missing_folder(connection: SFTPConnection) -> None:
     with pytest.raises(OSError, match=r"config\.remote_inbox '/nowhere' does not exist on the SFTP server"):
         DropFolder(connection, "/nowhere", setting="config.remote_inbox").prepare()
