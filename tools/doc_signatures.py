@@ -73,6 +73,29 @@ PAGES: dict[str, tuple[str, ...]] = {
         "nuntiq_sdk._generated.views:CustomerDataTable",
         "nuntiq_sdk._generated.views:CustomerDataColumn",
     ),
+    "drop_folder.md": (
+        "nuntiq_sdk.sftp:DropFolder",
+        "nuntiq_sdk.sftp:pair_documents",
+        "nuntiq_sdk.sftp:read_sidecar",
+        "nuntiq_sdk.sftp:SidecarRules",
+        "nuntiq_sdk.sftp:Listing",
+        "nuntiq_sdk.sftp:Plan",
+        "nuntiq_sdk.sftp:Document",
+        "nuntiq_sdk.sftp:DocumentProblem",
+        "nuntiq_sdk.sftp:Sidecar",
+    ),
+    "tabular.md": (
+        "nuntiq_sdk.tabular:read_csv",
+        "nuntiq_sdk.tabular:column_map",
+        "nuntiq_sdk.tabular:nest_rows",
+        "nuntiq_sdk.tabular:CsvFormat",
+        "nuntiq_sdk.tabular:Nesting",
+        "nuntiq_sdk.tabular:CsvTable",
+        "nuntiq_sdk.tabular:MappedRow",
+        "nuntiq_sdk.tabular:NestedRows",
+        "nuntiq_sdk.tabular:NestedRecord",
+        "nuntiq_sdk.tabular:RowProblem",
+    ),
 }
 
 

@@ -30,7 +30,8 @@ default): ``sftp_host``, ``sftp_port`` (22), ``sftp_user``; secret
 Split by responsibility: ``_connection`` (settings, host keys, the
 connection and what connectors need of a server), ``_naming`` (safe names,
 the one collision rule, temporary names), ``_journal`` (exactly-once work
-across crashes), ``_dropfolder`` (reading a folder another system writes to).
+across crashes), ``_dropfolder`` (reading a folder another system writes to: settling, sidecars
+paired with their files into documents, archive and error moves through the journal).
 """
 
 from nuntiq_sdk.sftp._connection import (
@@ -42,24 +43,53 @@ from nuntiq_sdk.sftp._connection import (
     SFTPSettings,
     connect_sftp,
 )
-from nuntiq_sdk.sftp._dropfolder import DropFolder, settled
+from nuntiq_sdk.sftp._dropfolder import (
+    PARTIAL_SUFFIXES,
+    Document,
+    DocumentProblem,
+    DropFolder,
+    Listing,
+    Plan,
+    Sidecar,
+    SidecarRules,
+    is_partial,
+    local_name,
+    pair_documents,
+    plain_name_problem,
+    read_sidecar,
+    settled,
+    stem_of,
+)
 from nuntiq_sdk.sftp._journal import DeliveryJournal, PlannedFile
 from nuntiq_sdk.sftp._naming import TEMP_PREFIX, TEMP_SUFFIX, safe_remote_name, suffixed
 
 __all__ = [
     "CONNECTION_ERRORS",
+    "PARTIAL_SUFFIXES",
     "TEMP_PREFIX",
     "TEMP_SUFFIX",
     "DeliveryJournal",
+    "Document",
+    "DocumentProblem",
     "DropFolder",
     "HostKeyVerificationError",
+    "Listing",
+    "Plan",
     "PlannedFile",
     "RemoteFile",
     "SFTPConnection",
     "SFTPDeliveryError",
     "SFTPSettings",
+    "Sidecar",
+    "SidecarRules",
     "connect_sftp",
+    "is_partial",
+    "local_name",
+    "pair_documents",
+    "plain_name_problem",
+    "read_sidecar",
     "safe_remote_name",
     "settled",
+    "stem_of",
     "suffixed",
 ]
