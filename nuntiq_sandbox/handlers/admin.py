@@ -341,6 +341,11 @@ class AdminHandlers:
             re.compile(body["path_regex"])
         except re.error as exc:
             raise validation_problem("path_regex", f"is not a valid regular expression ({exc})") from None
+        tenant_id = body.get("tenant_id")
+        if tenant_id is not None:
+            with self.store.transaction() as conn:
+                if conn.execute("SELECT 1 FROM tenants WHERE id = ?", (tenant_id,)).fetchone() is None:
+                    raise validation_problem("tenant_id", f"no tenant {tenant_id!r}")
         rule = self.faults.add(
             path_regex=body["path_regex"],
             count=int(body.get("count", 1)),
@@ -349,6 +354,7 @@ class AdminHandlers:
             retry_after=body.get("retry_after"),
             latency_ms=body.get("latency_ms"),
             drop=body.get("drop"),
+            tenant_id=tenant_id,
         )
         return json_response(rule.to_json(), 201)
 
