@@ -203,6 +203,12 @@ class SandboxAdmin:
         data = self._call("POST", f"/invoices/{invoice_token}/lifecycle-messages", {"code": code, **fields})
         return dict(data["message"])
 
+    def add_platform_messages(self, invoice_token: str, messages: list[dict[str, Any]]) -> int:
+        """Record many messages (``{"code": ..., **fields}`` each) in one transaction; how many were recorded."""
+        return int(
+            self._call("POST", f"/invoices/{invoice_token}/lifecycle-messages/batch", {"messages": messages})["count"]
+        )
+
     def clock(self) -> dict[str, Any]:
         return dict(self._call("GET", "/clock"))
 

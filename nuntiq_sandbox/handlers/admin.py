@@ -283,6 +283,19 @@ class AdminHandlers:
             row = record_message(conn, self.store, invoice, body, caller=None)
         return json_response({"message": message_json(row, invoice_token, include_internal=True)}, 201)
 
+    def add_platform_messages(self, invoice_token: str, body: dict[str, Any]) -> Response:
+        with self.store.transaction() as conn:
+            invoice = conn.execute("SELECT * FROM invoices WHERE token = ?", (invoice_token,)).fetchone()
+            if invoice is None:
+                raise not_found("INVOICE_NOT_FOUND", f"Invoice {invoice_token!r}")
+            for index, message in enumerate(body["messages"]):
+                try:
+                    record_message(conn, self.store, invoice, message, caller=None)
+                except ApiProblem as problem:
+                    problem.detail = f"messages[{index}]: {problem.detail}"
+                    raise
+        return json_response({"count": len(body["messages"])}, 201)
+
     def _clock(self) -> dict[str, Any]:
         return {"now": db_time(self.store.now()), "offset_seconds": self.store.clock_offset.total_seconds()}
 
