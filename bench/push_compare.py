@@ -1,7 +1,7 @@
 """Push the same invoices with our connector, the docs' connector and a raw httpx + paramiko loop, with WAN latency.
 
-    python -m bench.push_compare [--invoices N] [--repeats K] [--latency-ms MS ...] [--workers W]
-                                 [--batch-size B] [--workers-batch-size B] [--sides ours,docs,raw]
+    python -m bench.push_compare [--invoices N] [--latency-invoices L] [--repeats K] [--latency-ms MS ...]
+                                 [--workers W] [--batch-size B] [--workers-batch-size B] [--sides ours,docs,raw]
 
 One sandbox (``SandboxServer``, file db) serves every run. For each latency
 (``--latency-ms``, default 0 and 20) and each repeat the sides run one after
@@ -26,11 +26,16 @@ so interpreter start-up counts for all three:
   acknowledge and report the integration result (each POST with an
   Idempotency-Key, as the SDK sends them). No delta run, no journal: the floor.
 
+With latency each run pushes ``--latency-invoices`` (default 100) instead of
+N (default 200): every request then costs a round trip, and the smaller queue
+keeps the whole bench within minutes.
+
 Workers mode (``--workers W``, default 4; 0 skips it): under the first non-zero
-latency, W same-name workers of ours (started together, one settings.json,
-``batch_size`` ``--workers-batch-size`` so that the queue can be shared) vs one
-worker with the same settings: wall time until N are pushed, and the delivered
-files counted - every invoice number exactly once (0 duplicates, 0 lost).
+latency, W same-name workers of ours (started together, one settings.json, each
+with its own work dir; ``batch_size`` ``--workers-batch-size``, by default two
+batches per worker, so that the queue can be shared) vs one worker with the same
+settings: wall time until the last one exits, and the delivered files counted -
+every invoice number exactly once (0 duplicates, 0 lost).
 
 Every side's delivered files are counted the same way, so a side that lost or
 duplicated an invoice fails the bench instead of looking fast. Medians of the
@@ -140,6 +145,16 @@ def spawn(world: World, command: list[str], tag: str, **env: str) -> subprocess.
         stderr.close()
 
 
+def wait(process: subprocess.Popen[bytes]) -> int:
+    """The child's exit code; a bench interrupted or timed out kills it rather than leaving it behind."""
+    try:
+        return process.wait(timeout=RUN_TIMEOUT)
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+
+
 def summary_of(world: World, tag: str, returncode: int) -> dict[str, Any]:
     output = (world.work / f"{tag}.stdout").read_text()
     if returncode != 0 or "{" not in output:
@@ -171,7 +186,7 @@ def run_ours(world: World, batch_size: int) -> dict[str, Any]:
     process = spawn(
         world, nuntiq(OURS, settings, world.work / "job", instrumented=True), "ours", NUNTIQ_BENCH_STATS=str(stats)
     )
-    returncode = process.wait(timeout=RUN_TIMEOUT)
+    returncode = wait(process)
     wall = time.perf_counter() - started
     summary = summary_of(world, "ours", returncode)
     if summary.get("pushed") != world.count:
@@ -190,7 +205,7 @@ def run_docs(world: World, batch_size: int) -> dict[str, Any]:
         tag = f"docs{runs}"
         started = time.perf_counter()
         process = spawn(world, nuntiq(DOCS, settings, world.work / "job", instrumented=False), tag)
-        returncode = process.wait(timeout=RUN_TIMEOUT)
+        returncode = wait(process)
         wall += time.perf_counter() - started
         summary = summary_of(world, tag, returncode)
         runs += 1
@@ -204,7 +219,7 @@ def run_raw(world: World, batch_size: int) -> dict[str, Any]:
     settings = world.settings(batch_size, 1)
     command = [sys.executable, "-m", "bench.push_compare", "--raw-child", str(settings), "--invoices", str(world.count)]
     started = time.perf_counter()
-    returncode = spawn(world, command, "raw").wait(timeout=RUN_TIMEOUT)
+    returncode = wait(spawn(world, command, "raw"))
     wall = time.perf_counter() - started
     summary = summary_of(world, "raw", returncode)
     return {"wall_seconds": wall, "runs": 1, "summary": summary}
@@ -296,7 +311,12 @@ def run_workers(world: World, workers: int, batch_size: int) -> dict[str, Any]:
         spawn(world, nuntiq(OURS, settings, world.work / f"job{n}", instrumented=False), f"worker{n}")
         for n in range(workers)
     ]
-    codes = [process.wait(timeout=RUN_TIMEOUT) for process in processes]
+    try:
+        codes = [wait(process) for process in processes]
+    except BaseException:
+        for process in processes:
+            process.kill()
+        raise
     wall = time.perf_counter() - started
     pushed: list[int] = []
     for n, code in enumerate(codes):
@@ -320,11 +340,11 @@ def run_workers(world: World, workers: int, batch_size: int) -> dict[str, Any]:
 
 
 class Bench:
-    def __init__(self, sandbox: SandboxServer, scratch: Path, count: int) -> None:
-        self.sandbox, self.scratch, self.count = sandbox, scratch, count
+    def __init__(self, sandbox: SandboxServer, scratch: Path) -> None:
+        self.sandbox, self.scratch = sandbox, scratch
         self.serial = 0
 
-    def measure(self, latency_ms: int, run: Any, *args: Any) -> dict[str, Any]:
+    def measure(self, count: int, latency_ms: int, run: Any, *args: Any) -> dict[str, Any]:
         """One side in a fresh world (tenant, SFTP root, server), then its delivered files counted."""
         self.serial += 1
         base = self.scratch / f"w{self.serial}"
@@ -332,7 +352,7 @@ class Bench:
         work.mkdir(parents=True)
         root.mkdir()
         with sftp_server(root, latency_ms=latency_ms) as server:
-            world = World(self.sandbox, server, work, self.count, self.serial)
+            world = World(self.sandbox, server, work, count, self.serial)
             if latency_ms:
                 self.sandbox.admin.add_latency(world.tenant.tenant_id, latency_ms)
             figures: dict[str, Any] = run(world, *args)
@@ -340,7 +360,8 @@ class Bench:
         shutil.rmtree(base, ignore_errors=True)
         if delivered["duplicates"] or delivered["lost"]:
             raise RuntimeError(f"{run.__name__} delivered wrongly: {delivered}")
-        figures["invoices_per_second"] = self.count / figures["wall_seconds"]
+        figures["invoices"] = count
+        figures["invoices_per_second"] = count / figures["wall_seconds"]
         return figures
 
 
@@ -350,12 +371,20 @@ def median(values: list[float]) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.push_compare", description=__doc__.splitlines()[0])
-    parser.add_argument("--invoices", type=int, default=200, help="invoices per run (default 200)")
+    parser.add_argument("--invoices", type=int, default=200, help="invoices per run without latency (default 200)")
+    parser.add_argument(
+        "--latency-invoices",
+        type=int,
+        default=100,
+        help="invoices per run with latency and in workers mode (default 100)",
+    )
     parser.add_argument("--repeats", type=int, default=3, help="repeats; medians are reported (default 3)")
     parser.add_argument("--latency-ms", type=int, action="append", help="WAN latency per request (default: 0 and 20)")
     parser.add_argument("--workers", type=int, default=4, help="same-name workers vs one, under latency (0 skips)")
     parser.add_argument("--batch-size", type=int, default=500, help="batch_size of every side (default 500)")
-    parser.add_argument("--workers-batch-size", type=int, default=25, help="batch_size in workers mode (default 25)")
+    parser.add_argument(
+        "--workers-batch-size", type=int, help="batch_size in workers mode (default: two batches per worker)"
+    )
     parser.add_argument("--sides", default=",".join(SIDES), help="comma-separated subset of ours,docs,raw")
     parser.add_argument("--output", type=Path, default=RESULTS, help=f"JSON results (default {RESULTS})")
     parser.add_argument("--raw-child", type=Path, help=argparse.SUPPRESS)
@@ -367,11 +396,13 @@ def main(argv: list[str] | None = None) -> int:
     problems = [f"--sides: unknown side {side!r}" for side in sides if side not in SIDES]
     problems += [
         f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}"
-        for name in ("invoices", "repeats")
+        for name in ("invoices", "latency_invoices", "repeats")
         if getattr(args, name) < 1
     ]
     problems += [f"--latency-ms must be >= 0, got {ms}" for ms in latencies if ms < 0]
     problems += [f"--workers must be >= 0, got {args.workers}"] if args.workers < 0 else []
+    if args.workers_batch_size is None:  # W workers can share the queue only if there is more than one batch each
+        args.workers_batch_size = max(1, min(500, math.ceil(args.latency_invoices / (2 * max(args.workers, 1)))))
     for name in ("batch_size", "workers_batch_size"):
         if not 1 <= getattr(args, name) <= 500:
             problems.append(f"--{name.replace('_', '-')} must be between 1 and 500, got {getattr(args, name)}")
@@ -390,6 +421,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "setup": {
             "invoices": args.invoices,
+            "latency_invoices": args.latency_invoices,
             "repeats": args.repeats,
             "batch_size": args.batch_size,
             "latencies_ms": latencies,
@@ -405,13 +437,14 @@ def main(argv: list[str] | None = None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="nuntiq-push-compare-"))
     try:
         with SandboxServer(db=str(scratch / "sandbox.sqlite3")) as sandbox:
-            bench = Bench(sandbox, scratch, args.invoices)
+            bench = Bench(sandbox, scratch)
             for latency in latencies:
+                count = args.latency_invoices if latency else args.invoices
                 runs: dict[str, list[dict[str, Any]]] = {side: [] for side in sides}
                 for repeat in range(args.repeats):
                     for side in sides:
                         batch = args.batch_size
-                        runs[side].append(bench.measure(latency, RUNNERS[side], batch))
+                        runs[side].append(bench.measure(count, latency, RUNNERS[side], batch))
                     line = ", ".join(f"{side} {runs[side][-1]['invoices_per_second']:.1f} inv/s" for side in sides)
                     print(f"latency {latency} ms, repeat {repeat + 1}/{args.repeats}: {line}", flush=True)
                 report["modes"][f"latency_{latency}ms"] = summarize_sides(runs, latency)
@@ -419,8 +452,9 @@ def main(argv: list[str] | None = None) -> int:
                 many: list[dict[str, Any]] = []
                 one: list[dict[str, Any]] = []
                 for repeat in range(args.repeats):
-                    many.append(bench.measure(worker_latency, run_workers, args.workers, args.workers_batch_size))
-                    one.append(bench.measure(worker_latency, run_workers, 1, args.workers_batch_size))
+                    workers = (args.workers, args.workers_batch_size)
+                    many.append(bench.measure(args.latency_invoices, worker_latency, run_workers, *workers))
+                    one.append(bench.measure(args.latency_invoices, worker_latency, run_workers, 1, workers[1]))
                     print(
                         f"workers at {worker_latency} ms, repeat {repeat + 1}/{args.repeats}: "
                         f"{args.workers} workers {many[-1]['wall_seconds']:.1f} s, "
@@ -439,7 +473,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def summarize_sides(runs: dict[str, list[dict[str, Any]]], latency: int) -> dict[str, Any]:
-    mode: dict[str, Any] = {"latency_ms": latency, "sides": {}, "ratios": {}, "runs": runs}
+    invoices = next(iter(runs.values()))[0]["invoices"]
+    mode: dict[str, Any] = {"latency_ms": latency, "invoices": invoices, "sides": {}, "ratios": {}, "runs": runs}
     for side, measured in runs.items():
         mode["sides"][side] = {
             "wall_seconds": median([m["wall_seconds"] for m in measured]),
@@ -475,6 +510,7 @@ def summarize_workers(
     wall_many, wall_one = median([m["wall_seconds"] for m in many]), median([m["wall_seconds"] for m in one])
     return {
         "latency_ms": latency,
+        "invoices": many[0]["invoices"],
         "workers": workers,
         "wall_seconds": {f"{workers}_workers": wall_many, "1_worker": wall_one},
         "speedup": wall_one / wall_many,
@@ -489,11 +525,11 @@ def summarize_workers(
 
 def print_table(report: dict[str, Any]) -> None:
     setup = report["setup"]
-    print(f"\npush {setup['invoices']} invoices, median of {setup['repeats']} (batch_size {setup['batch_size']})")
+    print(f"\npush, median of {setup['repeats']} repeats (batch_size {setup['batch_size']})")
     for name, mode in report["modes"].items():
         if name == "workers":
             continue
-        print(f"\nlatency {mode['latency_ms']} ms per request (API and SFTP)")
+        print(f"\n{mode['invoices']} invoices, latency {mode['latency_ms']} ms per request (API and SFTP)")
         print(f"{'side':38}{'seconds':>9}{'inv/s':>9}{'runs':>6}")
         labels = {
             "ours": "ours (nuntiq run acme_erp_sftp_push)",
@@ -525,8 +561,8 @@ def print_table(report: dict[str, Any]) -> None:
         walls = workers["wall_seconds"]
         n = workers["workers"]
         print(
-            f"\n{n} same-name workers of ours vs 1, latency {workers['latency_ms']} ms, "
-            f"batch_size {setup['workers_batch_size']}"
+            f"\n{n} same-name workers of ours vs 1: {workers['invoices']} invoices, "
+            f"latency {workers['latency_ms']} ms, batch_size {setup['workers_batch_size']}"
         )
         print(
             f"  {n} workers {walls[f'{n}_workers']:.2f} s, 1 worker {walls['1_worker']:.2f} s: "
