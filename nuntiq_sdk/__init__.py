@@ -54,6 +54,8 @@ if TYPE_CHECKING:
         PlannedRow,
         SavePlan,
         SaveResult,
+        StreamFailedRow,
+        StreamResult,
     )
     from nuntiq_sdk._entity import DynamicEntity, Entity, EntityList
     from nuntiq_sdk._generated.entities import (
@@ -131,6 +133,8 @@ _LAZY = {
     "SavePlan": "nuntiq_sdk._baseload",
     "SaveResult": "nuntiq_sdk._baseload",
     "StagedFile": "nuntiq_sdk.objects.ingestion",
+    "StreamFailedRow": "nuntiq_sdk._baseload",
+    "StreamResult": "nuntiq_sdk._baseload",
     "Supplier": "nuntiq_sdk._generated.entities",
     "SupplierLoad": "nuntiq_sdk.objects.supplier",
     "SupplierLocation": "nuntiq_sdk._generated.entities",
@@ -209,6 +213,8 @@ __all__ = [
     "SavePlan",
     "SaveResult",
     "StagedFile",
+    "StreamFailedRow",
+    "StreamResult",
     "Supplier",
     "SupplierLoad",
     "SupplierLocation",

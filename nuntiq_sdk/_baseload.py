@@ -46,7 +46,7 @@ import enum
 import inspect
 import json
 import typing
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, cast, overload
 
@@ -60,12 +60,23 @@ from nuntiq_sdk._exceptions import APIResponseError, FieldProblem, NuntiqError, 
 from nuntiq_sdk._http import call, call_json, send_raw
 from nuntiq_sdk._pagination import paginate
 from nuntiq_sdk._spec import customer_api_spec, resolve, spec_cache
+from nuntiq_sdk._util import short_repr
 from nuntiq_sdk._validation import RequestSchema, check_parameter, parameter_schema
 
 if TYPE_CHECKING:
     from nuntiq_sdk._context import JobContext
 
-__all__ = ["BaseLoad", "FailedRow", "FullLoadSummary", "InvalidRow", "PlannedRow", "SavePlan", "SaveResult"]
+__all__ = [
+    "BaseLoad",
+    "FailedRow",
+    "FullLoadSummary",
+    "InvalidRow",
+    "PlannedRow",
+    "SavePlan",
+    "SaveResult",
+    "StreamFailedRow",
+    "StreamResult",
+]
 
 E = TypeVar("E", bound=Entity)
 
@@ -109,6 +120,46 @@ class SaveResult:
         return (
             f"{len(self.created)} created, {len(self.updated)} updated, "
             f"{len(self.unchanged)} unchanged, {len(self.failed)} failed"
+        )
+
+
+@attrs.frozen
+class StreamFailedRow:
+    """A streamed row the server refused: its place in the stream (0-based), its key and the server's reasons."""
+
+    index: int
+    key: dict[str, Any]
+    errors: tuple[tuple[str, str], ...]
+
+    def __str__(self) -> str:
+        reasons = "; ".join(f"{field}: {message}" if field else message for field, message in self.errors)
+        return f"row #{self.index} {self.key}: {reasons or 'failed'}"
+
+
+@attrs.define
+class StreamResult:
+    """What ``save_stream()`` did, as counts: a million-row stream keeps no row and no key it saved.
+
+    ``rows`` counts the rows sent; ``created``, ``updated`` and ``unchanged``
+    the server's outcomes; ``failed`` holds only the rows the server refused
+    (``StreamFailedRow``: index in the stream, key, reasons).
+    """
+
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: list[StreamFailedRow] = attrs.Factory(list)
+    requests: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def __str__(self) -> str:
+        return (
+            f"{self.rows} rows in {self.requests} requests: {self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {len(self.failed)} failed"
         )
 
 
@@ -257,6 +308,27 @@ def _shape_of(load_class: type[BaseLoad[Any]]) -> _LoadShape:
 @spec_cache
 def _meta_of(load_class: type[BaseLoad[Any]]) -> EntityMeta:
     return load_class._entity_meta()
+
+
+def _count_outcomes(answer: Any, sent: int, result: StreamResult) -> None:
+    """Add one upsert answer to the stream's counts; only refused rows are kept (with their place in the stream)."""
+    outcomes = answer.get("outcomes") if isinstance(answer, dict) else None
+    if not isinstance(outcomes, list) or len(outcomes) != sent:
+        count = len(outcomes) if isinstance(outcomes, list) else "no"
+        raise APIResponseError(f"the upsert response has {count} outcomes for {sent} rows")
+    created, updated, unchanged = outcomes.count("created"), outcomes.count("updated"), outcomes.count("unchanged")
+    failed = sent - created - updated - unchanged
+    failures = answer.get("failures") or []
+    if failed != len(failures) or failed != outcomes.count("failed"):
+        raise APIResponseError(f"the upsert response has {failed} rows not saved but gives {len(failures)} reasons")
+    for failure in failures:
+        errors = tuple((e.get("field"), e.get("message", "")) for e in failure.get("errors") or ())
+        key = dict(failure.get("key") or {})
+        result.failed.append(StreamFailedRow(index=result.rows + int(failure["index"]), key=key, errors=errors))
+    result.rows += sent
+    result.created += created
+    result.updated += updated
+    result.unchanged += unchanged
 
 
 def _chunks(rows: list[Any], size: int) -> Iterator[tuple[int, list[Any]]]:
@@ -642,6 +714,193 @@ class BaseLoad(Generic[E]):
         return FullLoadSummary(
             load_id=committed.load_id,
             staged_rows=len(rows),
+            inserted=committed.inserted,
+            updated=committed.updated,
+            unchanged=committed.unchanged,
+            deleted=committed.deleted,
+            requests=requests,
+        )
+
+    # --- streaming saves ------------------------------------------------------
+
+    @overload
+    def save_stream(
+        self,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        full_load: Literal[False] = False,
+        strict: bool = False,
+        batch_size: int | None = None,
+        allow_empty: bool = False,
+    ) -> StreamResult: ...
+
+    @overload
+    def save_stream(
+        self,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        full_load: Literal[True],
+        strict: bool = False,
+        batch_size: int | None = None,
+        allow_empty: bool = False,
+    ) -> FullLoadSummary: ...
+
+    @overload
+    def save_stream(
+        self,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        full_load: bool = False,
+        strict: bool = False,
+        batch_size: int | None = None,
+        allow_empty: bool = False,
+    ) -> StreamResult | FullLoadSummary: ...
+
+    def save_stream(
+        self,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        full_load: bool = False,
+        strict: bool = False,
+        batch_size: int | None = None,
+        allow_empty: bool = False,
+    ) -> StreamResult | FullLoadSummary:
+        """Save new rows from any iterable (a generator, a file reader) in chunks of ``batch_size``, one at a time.
+
+        Each row is a mapping of the entity's fields, as ``new()`` takes them
+        (children as lists of dicts); it is sent as given, not copied, and not
+        tracked by the Load. Each row is checked once; a chunk is sent only
+        when all its rows pass, so a ``ValidationError`` for a row in chunk k
+        leaves chunks 1..k-1 saved (the error's note says how many rows) and
+        sends nothing more. ``strict=True`` checks every row before the first
+        request (holding them all in memory) and raises one error for all.
+        Returns ``StreamResult`` counts and the refused rows only.
+
+        ``full_load=True`` stages the chunks into a full load and commits it:
+        any error, a bad row in any chunk included, aborts it and leaves the
+        table as it was, whatever ``strict`` says.
+        """
+        size = self._batch_size(batch_size)
+        if isinstance(rows, Mapping | str | bytes) or not isinstance(rows, Iterable):
+            message = "must be an iterable of rows (mappings of field names to values)"
+            raise ValidationError([FieldProblem("rows", short_repr(rows), message)])
+        chunks = self._checked_all(rows, size) if strict else self._checked_chunks(rows, size)
+        if full_load:
+            return self._stream_full_load(chunks, allow_empty)
+        return self._stream_upsert(chunks)
+
+    def _checked_chunks(self, rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+        """The rows in chunks of ``size``, each chunk checked whole before it is handed on."""
+        accepts_new = self.meta.accepts_new
+        problems: list[FieldProblem] = []
+        chunk: list[Any] = []
+        for index, row in enumerate(rows):
+            if row.__class__ is dict and accepts_new(row):  # the bulk path: one generated check per row
+                chunk.append(row)
+            else:
+                chunk.append(self._stream_row(row, index, problems))
+            if len(chunk) == size:
+                if problems:
+                    raise ValidationError(problems)
+                yield chunk
+                chunk = []
+        if problems:
+            raise ValidationError(problems)
+        if chunk:
+            yield chunk
+
+    def _checked_all(self, rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+        """Strict mode: every row checked (and held) before the first chunk goes out; one error for all of them."""
+        accepts_new = self.meta.accepts_new
+        problems: list[FieldProblem] = []
+        checked: list[Any] = []
+        for index, row in enumerate(rows):
+            if row.__class__ is dict and accepts_new(row):
+                checked.append(row)
+            else:
+                checked.append(self._stream_row(row, index, problems))
+        if problems:
+            raise ValidationError(problems)
+        return (checked[start : start + size] for start in range(0, len(checked), size))
+
+    def _stream_row(self, row: Any, index: int, problems: list[FieldProblem]) -> dict[str, Any] | None:
+        """A row the generated check did not pass at once: made as ``new()`` + save would, or its problems."""
+        meta = self.meta
+        fallback = f"row #{index}"
+        if not isinstance(row, Mapping):
+            what = f"is a {type(row).__name__}, not a mapping of {meta.name} fields"
+            problems.append(FieldProblem("row", short_repr(row), what, row=fallback))
+            return None
+        label = meta.label(row, fallback) if all(isinstance(k, str) for k in row) else fallback
+        refused = [name for name in row if name not in meta.assignable]
+        if refused:
+            problems.extend(
+                FieldProblem(str(name), row[name], str(meta.refuse(str(name))), row=label) for name in refused
+            )
+            return None
+        try:
+            entity = meta.entity_class._build(dict(row))
+        except (AttributeError, TypeError) as exc:  # a child with a name it does not have, or not a dict
+            problems.append(FieldProblem("row", None, str(exc), row=label))
+            return None
+        return entity._row(False, problems, label)
+
+    def _stream_upsert(self, chunks: Iterator[list[dict[str, Any]]]) -> StreamResult:
+        result = StreamResult()
+        try:
+            for chunk in chunks:
+                answer = call_json(
+                    self.upsert_operation.sync_raw,
+                    *self._path_args(),
+                    client=self.context.api,
+                    body=cast(Any, _JSONBody({"rows": chunk})),
+                )
+                result.requests += 1
+                _count_outcomes(answer, len(chunk), result)
+        except BaseException as exc:
+            if result.requests:
+                exc.add_note(
+                    f"save_stream: the {result.rows} rows before this one's chunk were saved ({result}); "
+                    "saving the same rows again is safe: the upsert is on the natural key"
+                )
+            raise
+        return result
+
+    def _stream_full_load(self, chunks: Iterator[list[dict[str, Any]]], allow_empty: bool) -> FullLoadSummary:
+        api = self.context.api
+        load_id: str | None = None
+        staged = requests = 0
+        try:
+            for chunk in chunks:
+                if load_id is None:  # opened once the first chunk has passed its checks
+                    load_id = call(start_full_load.sync_detailed, client=api, body=self._full_load_start()).load_id
+                    requests += 1
+                call(
+                    self.stage_operation.sync_detailed,
+                    *(*self._path_args(), load_id),
+                    client=api,
+                    body=cast(Any, _JSONBody({"rows": chunk})),
+                )
+                requests += 1
+                staged += len(chunk)
+            if load_id is None:
+                if not allow_empty:
+                    message = "has no rows and would empty the whole table; pass allow_empty=True if that is meant"
+                    raise ValidationError([FieldProblem("full_load", None, message)])
+                load_id = call(start_full_load.sync_detailed, client=api, body=self._full_load_start()).load_id
+                requests += 1
+            committed = call(
+                commit_full_load.sync_detailed, load_id, client=api, body=FullLoadCommit(allow_empty=allow_empty)
+            )
+            requests += 1
+        except BaseException:
+            if load_id is not None:  # nothing staged is visible before the commit: the table stays as it was
+                with contextlib.suppress(NuntiqError):
+                    call(abort_full_load.sync_detailed, load_id, client=api)
+            raise
+        return FullLoadSummary(
+            load_id=committed.load_id,
+            staged_rows=staged,
             inserted=committed.inserted,
             updated=committed.updated,
             unchanged=committed.unchanged,

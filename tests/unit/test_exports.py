@@ -83,6 +83,8 @@ SURFACE = {
     "InvoiceLine",
     "LeaseKeeper",
     "SaveResult",
+    "StreamFailedRow",
+    "StreamResult",
     *(name for name in views.__all__ if inspect.isclass(getattr(views, name))),
     # delta runs
     "DeltaRunHandle",
