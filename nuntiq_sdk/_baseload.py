@@ -30,6 +30,12 @@ names of ``search`` (the list operation's query parameters) and of
   batches; ``save_all(full_load=True)`` stages every entity, complete, into a
   full load and commits it (aborting it on any error before the commit), so the
   table is replaced whole or not at all.
+- ``save_stream(rows)``: new rows from any iterable (a generator, a file
+  reader), checked once each and upserted in chunks of the batch size, holding
+  one chunk at a time; counts come back, not rows (``StreamResult``). A bad
+  row in chunk k leaves chunks before it saved; ``strict=True`` checks all
+  rows before the first request. ``full_load=True`` stages the chunks and
+  commits, or aborts on any error.
 - ``delete_where(**filters)``: deletes matching rows; no filter needs ``all=True``.
 
 Request bodies are built from the entities' dicts and handed to the generated
@@ -158,7 +164,8 @@ class StreamResult:
 
     def __str__(self) -> str:
         return (
-            f"{self.rows} rows in {self.requests} requests: {self.created} created, {self.updated} updated, "
+            f"{self.rows} rows in {self.requests} request{'' if self.requests == 1 else 's'}: "
+            f"{self.created} created, {self.updated} updated, "
             f"{self.unchanged} unchanged, {len(self.failed)} failed"
         )
 

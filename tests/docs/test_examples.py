@@ -73,6 +73,7 @@ def test_delta_example_advances_its_cursor(demo: tuple[SandboxServer, str], tmp_
 
 
 MASTER_DATA_EXAMPLES = {
+    "baseload.py": "the 1000 rows before this one's chunk were saved",
     "supplier.py": "third save, nothing changed: 0 requests",
     "organization.py": "children of EX-EMEA: ['EX-EMEA-NL']",
     "purchase_order.py": "open lines: [1, 2]",
