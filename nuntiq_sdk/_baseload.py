@@ -86,6 +86,9 @@ __all__ = [
 
 E = TypeVar("E", bound=Entity)
 
+# The outcomes of an upsert row that saved it.
+_SAVED = frozenset({"created", "updated", "unchanged"})
+
 # Query parameters that are paging, not filters.
 _PAGING = frozenset({"limit", "cursor"})
 
@@ -103,29 +106,75 @@ class FailedRow:
         return f"{self.key}: {reasons or 'failed'}"
 
 
+class _SavedRows:
+    """The rows a save sent with the server's outcome for each; their keys are built only when asked for.
+
+    A 50,000-row save answers in 50 outcome lists: building 50,000 key dicts
+    nobody reads would be most of the result's cost.
+    """
+
+    __slots__ = ("_batches", "_key_of", "_keys")
+
+    def __init__(self, key_of: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None) -> None:
+        self._key_of = key_of
+        self._batches: list[tuple[list[dict[str, Any]], list[str]]] = []
+        self._keys: dict[str, list[dict[str, Any]]] = {}
+
+    def add(self, rows: list[dict[str, Any]], outcomes: list[str]) -> None:
+        self._batches.append((rows, outcomes))
+        self._keys.clear()
+
+    def keys(self, outcome: str) -> list[dict[str, Any]]:
+        keys = self._keys.get(outcome)
+        if keys is None:
+            key_of = self._key_of
+            keys = self._keys[outcome] = [
+                key_of(row)  # type: ignore[misc]  # rows are only added with their key_of
+                for rows, outcomes in self._batches
+                for row, said in zip(rows, outcomes, strict=True)
+                if said == outcome
+            ]
+        return keys
+
+    def count(self, outcome: str) -> int:
+        return sum(outcomes.count(outcome) for _, outcomes in self._batches)
+
+
 @attrs.frozen
 class SaveResult:
     """What an incremental ``save_all()`` did, row by row, in request order.
 
     ``created``, ``updated`` and ``unchanged`` hold the natural keys of the rows
-    (e.g. ``{"supplier_code": "SUP-100"}``); ``failed`` the refused rows with
-    the server's per-row errors. Failed rows stay dirty for the next save.
+    (e.g. ``{"supplier_code": "SUP-100"}``), built when first read;
+    ``failed`` the refused rows with the server's per-row errors. Failed rows
+    stay dirty for the next save.
     """
 
-    created: list[dict[str, Any]] = attrs.Factory(list)
-    updated: list[dict[str, Any]] = attrs.Factory(list)
-    unchanged: list[dict[str, Any]] = attrs.Factory(list)
     failed: list[FailedRow] = attrs.Factory(list)
     requests: int = 0
+    _saved: _SavedRows = attrs.field(factory=_SavedRows, repr=False, eq=False, alias="saved")
+
+    @property
+    def created(self) -> list[dict[str, Any]]:
+        return self._saved.keys("created")
+
+    @property
+    def updated(self) -> list[dict[str, Any]]:
+        return self._saved.keys("updated")
+
+    @property
+    def unchanged(self) -> list[dict[str, Any]]:
+        return self._saved.keys("unchanged")
 
     @property
     def ok(self) -> bool:
         return not self.failed
 
     def __str__(self) -> str:
+        saved = self._saved
         return (
-            f"{len(self.created)} created, {len(self.updated)} updated, "
-            f"{len(self.unchanged)} unchanged, {len(self.failed)} failed"
+            f"{saved.count('created')} created, {saved.count('updated')} updated, "
+            f"{saved.count('unchanged')} unchanged, {len(self.failed)} failed"
         )
 
 
@@ -631,7 +680,7 @@ class BaseLoad(Generic[E]):
 
     def _upsert(self, size: int) -> SaveResult:
         entities, rows = self._collect(full=False)
-        result = SaveResult()
+        result = SaveResult(saved=_SavedRows(self.meta.key_of))
         requests = 0
         for start, batch in _chunks(rows, size):
             answer = call_json(
@@ -658,13 +707,9 @@ class BaseLoad(Generic[E]):
         if not isinstance(outcomes, list) or len(outcomes) != len(batch):
             count = len(outcomes) if isinstance(outcomes, list) else "no"
             raise APIResponseError(f"the upsert response has {count} outcomes for {len(batch)} rows")
-        by_outcome = {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
-        key_of = self.meta.key_of
         failures = {failure["index"]: failure for failure in answer.get("failures") or ()}
-        for index, (entity, row, outcome) in enumerate(zip(batch, rows, outcomes, strict=True)):
-            saved = by_outcome.get(outcome)
-            if saved is not None:
-                saved.append(key_of(row))
+        for index, (entity, outcome) in enumerate(zip(batch, outcomes, strict=True)):
+            if outcome in _SAVED:
                 entity._mark_clean()
                 continue
             failure = failures.get(index)
@@ -672,6 +717,7 @@ class BaseLoad(Generic[E]):
                 raise APIResponseError(f"the upsert response says row {index} {outcome!r} but gives no reasons")
             errors = tuple((e.get("field"), e.get("message", "")) for e in failure.get("errors") or ())
             result.failed.append(FailedRow(key=dict(failure.get("key") or {}), errors=errors, entity=entity))
+        result._saved.add(rows, outcomes)
 
     def _full_load_start(self) -> FullLoadStart:
         return FullLoadStart(object_=FullLoadObject(self.full_load_object))

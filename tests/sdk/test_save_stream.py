@@ -199,3 +199,25 @@ def test_an_empty_streamed_full_load_needs_allow_empty(api: FakeAPI, context: Jo
     assert api.requests == []
     summary = SupplierLoad(context).save_stream([], full_load=True, allow_empty=True)
     assert summary.staged_rows == 0
+
+
+def test_save_all_builds_its_result_keys_only_when_they_are_read(
+    api: FakeAPI, context: JobContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load = SupplierLoad(context, batch_size=2)
+    calls: list[str] = []
+    key_of = load.meta.key_of
+
+    def counting(row: Any) -> dict[str, Any]:
+        calls.append(row["supplier_code"])
+        return key_of(row)
+
+    monkeypatch.setattr(load.meta, "key_of", counting)
+    for row in rows(5):
+        load.new_from(row)
+    api.fail_rows = {"SUP-1"}
+    result = load.save_all()
+    assert (str(result), result.requests, calls) == ("4 created, 0 updated, 0 unchanged, 1 failed", 3, [])
+    assert result.created == [{"supplier_code": f"SUP-{n}"} for n in (0, 2, 3, 4)]
+    assert (result.updated, result.unchanged, len(calls)) == ([], [], 4)
+    assert result.created is result.created  # built once
