@@ -50,7 +50,9 @@ import contextlib
 import difflib
 import enum
 import inspect
+import itertools
 import json
+import operator
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import ModuleType
@@ -86,6 +88,8 @@ __all__ = [
 
 E = TypeVar("E", bound=Entity)
 
+# What a streamed row may be to be sent as given.
+_PLAIN = frozenset({dict})
 # The outcomes of an upsert row that saved it.
 _SAVED = frozenset({"created", "updated", "unchanged"})
 
@@ -844,37 +848,47 @@ class BaseLoad(Generic[E]):
 
     def _checked_chunks(self, rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
         """The rows in chunks of ``size``, each chunk checked whole before it is handed on."""
-        accepts_new = self.meta.accepts_new
-        problems: list[FieldProblem] = []
-        chunk: list[Any] = []
-        for index, row in enumerate(rows):
-            if row.__class__ is dict and accepts_new(row):  # the bulk path: one generated check per row
-                chunk.append(row)
-            else:
-                chunk.append(self._stream_row(row, index, problems))
-            if len(chunk) == size:
-                if problems:
-                    raise ValidationError(problems)
-                yield chunk
-                chunk = []
-        if problems:
-            raise ValidationError(problems)
-        if chunk:
-            yield chunk
+        stream = iter(rows)
+        start = 0
+        while chunk := list(itertools.islice(stream, size)):
+            problems: list[FieldProblem] = []
+            checked = self._checked(chunk, start, problems)
+            if problems:
+                raise ValidationError(problems)
+            yield checked
+            start += len(chunk)
 
     def _checked_all(self, rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
         """Strict mode: every row checked (and held) before the first chunk goes out; one error for all of them."""
-        accepts_new = self.meta.accepts_new
         problems: list[FieldProblem] = []
-        checked: list[Any] = []
-        for index, row in enumerate(rows):
-            if row.__class__ is dict and accepts_new(row):
-                checked.append(row)
-            else:
-                checked.append(self._stream_row(row, index, problems))
+        checked = self._checked(list(rows), 0, problems)
         if problems:
             raise ValidationError(problems)
         return (checked[start : start + size] for start in range(0, len(checked), size))
+
+    def _checked(self, rows: list[Any], start: int, problems: list[FieldProblem]) -> list[dict[str, Any]]:
+        """The rows as they are sent, each checked once; ``start`` is the first one's place in the stream.
+
+        The bulk path: plain dicts that the generated check accepts are sent as
+        given, tested in C-level loops (``map``) until the first that is not.
+        """
+        accepts_new = self.meta.accepts_new
+        checked: list[Any] = []
+        rest = 0
+        if set(map(type, rows)) <= _PLAIN:
+            first_bad = next(itertools.compress(itertools.count(), map(operator.not_, map(accepts_new, rows))), None)
+            if first_bad is None:
+                return rows
+            checked = rows[:first_bad]
+            checked.append(self._stream_row(rows[first_bad], start + first_bad, problems))
+            rest = first_bad + 1
+        for index in range(rest, len(rows)):
+            row = rows[index]
+            if row.__class__ is dict and accepts_new(row):
+                checked.append(row)
+            else:
+                checked.append(self._stream_row(row, start + index, problems))
+        return checked
 
     def _stream_row(self, row: Any, index: int, problems: list[FieldProblem]) -> dict[str, Any] | None:
         """A row the generated check did not pass at once: made as ``new()`` + save would, or its problems."""

@@ -68,6 +68,12 @@ def test_each_good_row_is_checked_once(api: FakeAPI, context: JobContext, monkey
     monkeypatch.setattr(load.meta, "accepts_new", counting)
     load.save_stream(rows(7))
     assert checked == [f"SUP-{n}" for n in range(7)]
+    bad = [*rows(4), {"supplier_code": "SUP-4", "name": "Bad", "country_code": "XX"}, *rows(2, 5)]
+    for strict, read in ((False, 6), (True, 7)):  # chunked: chunk 3 is never read
+        checked.clear()
+        with pytest.raises(ValidationError, match="country_code"):
+            load.save_stream(bad, strict=strict)
+        assert checked == [f"SUP-{n}" for n in range(read)]  # the bad one once too, then looked at closely
 
 
 def test_updates_and_server_refusals_are_counted_and_refused_rows_kept_with_their_place(
