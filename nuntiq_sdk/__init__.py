@@ -58,6 +58,8 @@ if TYPE_CHECKING:
         PlannedRow,
         SavePlan,
         SaveResult,
+        StreamFailedRow,
+        StreamResult,
     )
     from nuntiq_sdk._entity import DynamicEntity, Entity, EntityList
     from nuntiq_sdk._generated.entities import (
@@ -145,6 +147,8 @@ _LAZY = {
     "SavePlan": "nuntiq_sdk._baseload",
     "SaveResult": "nuntiq_sdk._baseload",
     "StagedFile": "nuntiq_sdk.objects.ingestion",
+    "StreamFailedRow": "nuntiq_sdk._baseload",
+    "StreamResult": "nuntiq_sdk._baseload",
     "Supplier": "nuntiq_sdk._generated.entities",
     "SupplierLoad": "nuntiq_sdk.objects.supplier",
     "SupplierLocation": "nuntiq_sdk._generated.entities",
@@ -229,6 +233,8 @@ __all__ = [
     "SavePlan",
     "SaveResult",
     "StagedFile",
+    "StreamFailedRow",
+    "StreamResult",
     "Supplier",
     "SupplierLoad",
     "SupplierLocation",

@@ -30,6 +30,12 @@ names of ``search`` (the list operation's query parameters) and of
   batches; ``save_all(full_load=True)`` stages every entity, complete, into a
   full load and commits it (aborting it on any error before the commit), so the
   table is replaced whole or not at all.
+- ``save_stream(rows)``: new rows from any iterable (a generator, a file
+  reader), checked once each and upserted in chunks of the batch size, holding
+  one chunk at a time; counts come back, not rows (``StreamResult``). A bad
+  row in chunk k leaves chunks before it saved; ``strict=True`` checks all
+  rows before the first request. ``full_load=True`` stages the chunks and
+  commits, or aborts on any error.
 - ``delete_where(**filters)``: deletes matching rows; no filter needs ``all=True``.
 
 Request bodies are built from the entities' dicts and handed to the generated
@@ -44,9 +50,11 @@ import contextlib
 import difflib
 import enum
 import inspect
+import itertools
 import json
+import operator
 import typing
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, cast, overload
 
@@ -60,14 +68,30 @@ from nuntiq_sdk._exceptions import APIResponseError, FieldProblem, NuntiqError, 
 from nuntiq_sdk._http import call, call_json, send_raw
 from nuntiq_sdk._pagination import paginate
 from nuntiq_sdk._spec import customer_api_spec, resolve, spec_cache
+from nuntiq_sdk._util import short_repr
 from nuntiq_sdk._validation import RequestSchema, check_parameter, parameter_schema
 
 if TYPE_CHECKING:
     from nuntiq_sdk._context import JobContext
 
-__all__ = ["BaseLoad", "FailedRow", "FullLoadSummary", "InvalidRow", "PlannedRow", "SavePlan", "SaveResult"]
+__all__ = [
+    "BaseLoad",
+    "FailedRow",
+    "FullLoadSummary",
+    "InvalidRow",
+    "PlannedRow",
+    "SavePlan",
+    "SaveResult",
+    "StreamFailedRow",
+    "StreamResult",
+]
 
 E = TypeVar("E", bound=Entity)
+
+# What a streamed row may be to be sent as given.
+_PLAIN = frozenset({dict})
+# The outcomes of an upsert row that saved it.
+_SAVED = frozenset({"created", "updated", "unchanged"})
 
 # Query parameters that are paging, not filters.
 _PAGING = frozenset({"limit", "cursor"})
@@ -86,19 +110,105 @@ class FailedRow:
         return f"{self.key}: {reasons or 'failed'}"
 
 
+class _SavedRows:
+    """The rows a save sent with the server's outcome for each; their keys are built only when asked for.
+
+    A 50,000-row save answers in 50 outcome lists: building 50,000 key dicts
+    nobody reads would be most of the result's cost.
+    """
+
+    __slots__ = ("_batches", "_key_of", "_keys")
+
+    def __init__(self, key_of: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None) -> None:
+        self._key_of = key_of
+        self._batches: list[tuple[list[dict[str, Any]], list[str]]] = []
+        self._keys: dict[str, list[dict[str, Any]]] = {}
+
+    def add(self, rows: list[dict[str, Any]], outcomes: list[str]) -> None:
+        self._batches.append((rows, outcomes))
+        self._keys.clear()
+
+    def keys(self, outcome: str) -> list[dict[str, Any]]:
+        keys = self._keys.get(outcome)
+        if keys is None:
+            key_of = self._key_of
+            keys = self._keys[outcome] = [
+                key_of(row)  # type: ignore[misc]  # rows are only added with their key_of
+                for rows, outcomes in self._batches
+                for row, said in zip(rows, outcomes, strict=True)
+                if said == outcome
+            ]
+        return keys
+
+    def count(self, outcome: str) -> int:
+        return sum(outcomes.count(outcome) for _, outcomes in self._batches)
+
+
 @attrs.frozen
 class SaveResult:
     """What an incremental ``save_all()`` did, row by row, in request order.
 
     ``created``, ``updated`` and ``unchanged`` hold the natural keys of the rows
-    (e.g. ``{"supplier_code": "SUP-100"}``); ``failed`` the refused rows with
-    the server's per-row errors. Failed rows stay dirty for the next save.
+    (e.g. ``{"supplier_code": "SUP-100"}``), built when first read;
+    ``failed`` the refused rows with the server's per-row errors. Failed rows
+    stay dirty for the next save.
     """
 
-    created: list[dict[str, Any]] = attrs.Factory(list)
-    updated: list[dict[str, Any]] = attrs.Factory(list)
-    unchanged: list[dict[str, Any]] = attrs.Factory(list)
     failed: list[FailedRow] = attrs.Factory(list)
+    requests: int = 0
+    _saved: _SavedRows = attrs.field(factory=_SavedRows, repr=False, eq=False, alias="saved")
+
+    @property
+    def created(self) -> list[dict[str, Any]]:
+        return self._saved.keys("created")
+
+    @property
+    def updated(self) -> list[dict[str, Any]]:
+        return self._saved.keys("updated")
+
+    @property
+    def unchanged(self) -> list[dict[str, Any]]:
+        return self._saved.keys("unchanged")
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def __str__(self) -> str:
+        saved = self._saved
+        return (
+            f"{saved.count('created')} created, {saved.count('updated')} updated, "
+            f"{saved.count('unchanged')} unchanged, {len(self.failed)} failed"
+        )
+
+
+@attrs.frozen
+class StreamFailedRow:
+    """A streamed row the server refused: its place in the stream (0-based), its key and the server's reasons."""
+
+    index: int
+    key: dict[str, Any]
+    errors: tuple[tuple[str, str], ...]
+
+    def __str__(self) -> str:
+        reasons = "; ".join(f"{field}: {message}" if field else message for field, message in self.errors)
+        return f"row #{self.index} {self.key}: {reasons or 'failed'}"
+
+
+@attrs.define
+class StreamResult:
+    """What ``save_stream()`` did, as counts: a million-row stream keeps no row and no key it saved.
+
+    ``rows`` counts the rows sent; ``created``, ``updated`` and ``unchanged``
+    the server's outcomes; ``failed`` holds only the rows the server refused
+    (``StreamFailedRow``: index in the stream, key, reasons).
+    """
+
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: list[StreamFailedRow] = attrs.Factory(list)
     requests: int = 0
 
     @property
@@ -107,8 +217,9 @@ class SaveResult:
 
     def __str__(self) -> str:
         return (
-            f"{len(self.created)} created, {len(self.updated)} updated, "
-            f"{len(self.unchanged)} unchanged, {len(self.failed)} failed"
+            f"{self.rows} rows in {self.requests} request{'' if self.requests == 1 else 's'}: "
+            f"{self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {len(self.failed)} failed"
         )
 
 
@@ -257,6 +368,27 @@ def _shape_of(load_class: type[BaseLoad[Any]]) -> _LoadShape:
 @spec_cache
 def _meta_of(load_class: type[BaseLoad[Any]]) -> EntityMeta:
     return load_class._entity_meta()
+
+
+def _count_outcomes(answer: Any, sent: int, result: StreamResult) -> None:
+    """Add one upsert answer to the stream's counts; only refused rows are kept (with their place in the stream)."""
+    outcomes = answer.get("outcomes") if isinstance(answer, dict) else None
+    if not isinstance(outcomes, list) or len(outcomes) != sent:
+        count = len(outcomes) if isinstance(outcomes, list) else "no"
+        raise APIResponseError(f"the upsert response has {count} outcomes for {sent} rows")
+    created, updated, unchanged = outcomes.count("created"), outcomes.count("updated"), outcomes.count("unchanged")
+    failed = sent - created - updated - unchanged
+    failures = answer.get("failures") or []
+    if failed != len(failures) or failed != outcomes.count("failed"):
+        raise APIResponseError(f"the upsert response has {failed} rows not saved but gives {len(failures)} reasons")
+    for failure in failures:
+        errors = tuple((e.get("field"), e.get("message", "")) for e in failure.get("errors") or ())
+        key = dict(failure.get("key") or {})
+        result.failed.append(StreamFailedRow(index=result.rows + int(failure["index"]), key=key, errors=errors))
+    result.rows += sent
+    result.created += created
+    result.updated += updated
+    result.unchanged += unchanged
 
 
 def _chunks(rows: list[Any], size: int) -> Iterator[tuple[int, list[Any]]]:
@@ -552,7 +684,7 @@ class BaseLoad(Generic[E]):
 
     def _upsert(self, size: int) -> SaveResult:
         entities, rows = self._collect(full=False)
-        result = SaveResult()
+        result = SaveResult(saved=_SavedRows(self.meta.key_of))
         requests = 0
         for start, batch in _chunks(rows, size):
             answer = call_json(
@@ -579,13 +711,9 @@ class BaseLoad(Generic[E]):
         if not isinstance(outcomes, list) or len(outcomes) != len(batch):
             count = len(outcomes) if isinstance(outcomes, list) else "no"
             raise APIResponseError(f"the upsert response has {count} outcomes for {len(batch)} rows")
-        by_outcome = {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
-        key_of = self.meta.key_of
         failures = {failure["index"]: failure for failure in answer.get("failures") or ()}
-        for index, (entity, row, outcome) in enumerate(zip(batch, rows, outcomes, strict=True)):
-            saved = by_outcome.get(outcome)
-            if saved is not None:
-                saved.append(key_of(row))
+        for index, (entity, outcome) in enumerate(zip(batch, outcomes, strict=True)):
+            if outcome in _SAVED:
                 entity._mark_clean()
                 continue
             failure = failures.get(index)
@@ -593,6 +721,7 @@ class BaseLoad(Generic[E]):
                 raise APIResponseError(f"the upsert response says row {index} {outcome!r} but gives no reasons")
             errors = tuple((e.get("field"), e.get("message", "")) for e in failure.get("errors") or ())
             result.failed.append(FailedRow(key=dict(failure.get("key") or {}), errors=errors, entity=entity))
+        result._saved.add(rows, outcomes)
 
     def _full_load_start(self) -> FullLoadStart:
         return FullLoadStart(object_=FullLoadObject(self.full_load_object))
@@ -642,6 +771,203 @@ class BaseLoad(Generic[E]):
         return FullLoadSummary(
             load_id=committed.load_id,
             staged_rows=len(rows),
+            inserted=committed.inserted,
+            updated=committed.updated,
+            unchanged=committed.unchanged,
+            deleted=committed.deleted,
+            requests=requests,
+        )
+
+    # --- streaming saves ------------------------------------------------------
+
+    @overload
+    def save_stream(
+        self,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        full_load: Literal[False] = False,
+        strict: bool = False,
+        batch_size: int | None = None,
+        allow_empty: bool = False,
+    ) -> StreamResult: ...
+
+    @overload
+    def save_stream(
+        self,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        full_load: Literal[True],
+        strict: bool = False,
+        batch_size: int | None = None,
+        allow_empty: bool = False,
+    ) -> FullLoadSummary: ...
+
+    @overload
+    def save_stream(
+        self,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        full_load: bool = False,
+        strict: bool = False,
+        batch_size: int | None = None,
+        allow_empty: bool = False,
+    ) -> StreamResult | FullLoadSummary: ...
+
+    def save_stream(
+        self,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        full_load: bool = False,
+        strict: bool = False,
+        batch_size: int | None = None,
+        allow_empty: bool = False,
+    ) -> StreamResult | FullLoadSummary:
+        """Save new rows from any iterable (a generator, a file reader) in chunks of ``batch_size``, one at a time.
+
+        Each row is a mapping of the entity's fields, as ``new()`` takes them
+        (children as lists of dicts); it is sent as given, not copied, and not
+        tracked by the Load. Each row is checked once; a chunk is sent only
+        when all its rows pass, so a ``ValidationError`` for a row in chunk k
+        leaves chunks 1..k-1 saved (the error's note says how many rows) and
+        sends nothing more. ``strict=True`` checks every row before the first
+        request (holding them all in memory) and raises one error for all.
+        Returns ``StreamResult`` counts and the refused rows only.
+
+        ``full_load=True`` stages the chunks into a full load and commits it:
+        any error, a bad row in any chunk included, aborts it and leaves the
+        table as it was, whatever ``strict`` says.
+        """
+        size = self._batch_size(batch_size)
+        if isinstance(rows, Mapping | str | bytes) or not isinstance(rows, Iterable):
+            message = "must be an iterable of rows (mappings of field names to values)"
+            raise ValidationError([FieldProblem("rows", short_repr(rows), message)])
+        chunks = self._checked_all(rows, size) if strict else self._checked_chunks(rows, size)
+        if full_load:
+            return self._stream_full_load(chunks, allow_empty)
+        return self._stream_upsert(chunks)
+
+    def _checked_chunks(self, rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+        """The rows in chunks of ``size``, each chunk checked whole before it is handed on."""
+        stream = iter(rows)
+        start = 0
+        while chunk := list(itertools.islice(stream, size)):
+            problems: list[FieldProblem] = []
+            checked = self._checked(chunk, start, problems)
+            if problems:
+                raise ValidationError(problems)
+            yield checked
+            start += len(chunk)
+
+    def _checked_all(self, rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+        """Strict mode: every row checked (and held) before the first chunk goes out; one error for all of them."""
+        problems: list[FieldProblem] = []
+        checked = self._checked(list(rows), 0, problems)
+        if problems:
+            raise ValidationError(problems)
+        return (checked[start : start + size] for start in range(0, len(checked), size))
+
+    def _checked(self, rows: list[Any], start: int, problems: list[FieldProblem]) -> list[dict[str, Any]]:
+        """The rows as they are sent, each checked once; ``start`` is the first one's place in the stream.
+
+        The bulk path: plain dicts that the generated check accepts are sent as
+        given, tested in C-level loops (``map``) until the first that is not.
+        """
+        accepts_new = self.meta.accepts_new
+        checked: list[Any] = []
+        rest = 0
+        if set(map(type, rows)) <= _PLAIN:
+            first_bad = next(itertools.compress(itertools.count(), map(operator.not_, map(accepts_new, rows))), None)
+            if first_bad is None:
+                return rows
+            checked = rows[:first_bad]
+            checked.append(self._stream_row(rows[first_bad], start + first_bad, problems))
+            rest = first_bad + 1
+        for index in range(rest, len(rows)):
+            row = rows[index]
+            if row.__class__ is dict and accepts_new(row):
+                checked.append(row)
+            else:
+                checked.append(self._stream_row(row, start + index, problems))
+        return checked
+
+    def _stream_row(self, row: Any, index: int, problems: list[FieldProblem]) -> dict[str, Any] | None:
+        """A row the generated check did not pass at once: made as ``new()`` + save would, or its problems."""
+        meta = self.meta
+        fallback = f"row #{index}"
+        if not isinstance(row, Mapping):
+            what = f"is a {type(row).__name__}, not a mapping of {meta.name} fields"
+            problems.append(FieldProblem("row", short_repr(row), what, row=fallback))
+            return None
+        label = meta.label(row, fallback) if all(isinstance(k, str) for k in row) else fallback
+        refused = [name for name in row if name not in meta.assignable]
+        if refused:
+            problems.extend(
+                FieldProblem(str(name), row[name], str(meta.refuse(str(name))), row=label) for name in refused
+            )
+            return None
+        try:
+            entity = meta.entity_class._build(dict(row))
+        except (AttributeError, TypeError) as exc:  # a child with a name it does not have, or not a dict
+            problems.append(FieldProblem("row", None, str(exc), row=label))
+            return None
+        return entity._row(False, problems, label)
+
+    def _stream_upsert(self, chunks: Iterator[list[dict[str, Any]]]) -> StreamResult:
+        result = StreamResult()
+        try:
+            for chunk in chunks:
+                answer = call_json(
+                    self.upsert_operation.sync_raw,
+                    *self._path_args(),
+                    client=self.context.api,
+                    body=cast(Any, _JSONBody({"rows": chunk})),
+                )
+                result.requests += 1
+                _count_outcomes(answer, len(chunk), result)
+        except BaseException as exc:
+            if result.requests:
+                exc.add_note(
+                    f"save_stream: the {result.rows} rows before this one's chunk were saved ({result}); "
+                    "saving the same rows again is safe: the upsert is on the natural key"
+                )
+            raise
+        return result
+
+    def _stream_full_load(self, chunks: Iterator[list[dict[str, Any]]], allow_empty: bool) -> FullLoadSummary:
+        api = self.context.api
+        load_id: str | None = None
+        staged = requests = 0
+        try:
+            for chunk in chunks:
+                if load_id is None:  # opened once the first chunk has passed its checks
+                    load_id = call(start_full_load.sync_detailed, client=api, body=self._full_load_start()).load_id
+                    requests += 1
+                call(
+                    self.stage_operation.sync_detailed,
+                    *(*self._path_args(), load_id),
+                    client=api,
+                    body=cast(Any, _JSONBody({"rows": chunk})),
+                )
+                requests += 1
+                staged += len(chunk)
+            if load_id is None:
+                if not allow_empty:
+                    message = "has no rows and would empty the whole table; pass allow_empty=True if that is meant"
+                    raise ValidationError([FieldProblem("full_load", None, message)])
+                load_id = call(start_full_load.sync_detailed, client=api, body=self._full_load_start()).load_id
+                requests += 1
+            committed = call(
+                commit_full_load.sync_detailed, load_id, client=api, body=FullLoadCommit(allow_empty=allow_empty)
+            )
+            requests += 1
+        except BaseException:
+            if load_id is not None:  # nothing staged is visible before the commit: the table stays as it was
+                with contextlib.suppress(NuntiqError):
+                    call(abort_full_load.sync_detailed, load_id, client=api)
+            raise
+        return FullLoadSummary(
+            load_id=committed.load_id,
+            staged_rows=staged,
             inserted=committed.inserted,
             updated=committed.updated,
             unchanged=committed.unchanged,

@@ -179,9 +179,13 @@ class _Checks:
         def implied(test: Callable[[Any], bool]) -> bool:
             return members is not None and all(isinstance(m, str) and test(m) for m in members)
 
-        if max_length is not None and not implied(lambda m: len(m) <= max_length):
+        check_max = max_length is not None and not implied(lambda m: len(m) <= max_length)
+        check_min = min_length is not None and not implied(lambda m: len(m) >= min_length)
+        if check_max and check_min:  # one len() call: this runs for every field of every row of a bulk save
+            terms.append(f"{int(min_length)} <= len(v) <= {int(max_length)}")
+        elif check_max:
             terms.append(f"len(v) <= {int(max_length)}")
-        if min_length is not None and not implied(lambda m: len(m) >= min_length):
+        elif check_min:
             terms.append(f"len(v) >= {int(min_length)}")
         shape = formats.FORMAT_SHAPES.get(str(spec_format))
         if pattern is not None and shape == pattern.pattern.removeprefix("^").removesuffix("$"):
@@ -190,10 +194,13 @@ class _Checks:
             self.module.uses.add("re")
             search = self.module.constant(f"{name.upper()}_SEARCH", f"re.compile({pattern.pattern!r}).search")
             terms.append(f"{search}(v) is not None")
-        if schema.get("minimum") is not None:
-            terms.append(f"v >= {schema['minimum']!r}")
-        if schema.get("maximum") is not None:
-            terms.append(f"v <= {schema['maximum']!r}")
+        minimum, maximum = schema.get("minimum"), schema.get("maximum")
+        if minimum is not None and maximum is not None:
+            terms.append(f"{minimum!r} <= v <= {maximum!r}")
+        elif minimum is not None:
+            terms.append(f"v >= {minimum!r}")
+        elif maximum is not None:
+            terms.append(f"v <= {maximum!r}")
         return " and ".join(terms)
 
     def row_check(

@@ -186,7 +186,7 @@ def _supplierlocation_accepts(row: Mapping[str, Any]) -> bool:
     get = row.get
     v = get("location_code", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
+        if not (v.__class__ is str and 1 <= len(v) <= 50 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
             return False
         seen += 1
     else:
@@ -194,13 +194,13 @@ def _supplierlocation_accepts(row: Mapping[str, Any]) -> bool:
     v = get("name", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not (v.__class__ is str and len(v) <= 200 and len(v) >= 1):
+            if not (v.__class__ is str and 1 <= len(v) <= 200):
                 return False
         seen += 1
     v = get("erp_company_code", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1):
+            if not (v.__class__ is str and 1 <= len(v) <= 50):
                 return False
         seen += 1
     v = get("country_code", _MISSING)
@@ -223,21 +223,21 @@ def _supplierlocation_accepts_new(row: Mapping[str, Any]) -> bool:
     get = row.get
     v = get("location_code", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
+        if not (v.__class__ is str and 1 <= len(v) <= 50 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
             return False
         seen += 1
     else:
         return False
     v = get("name", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 200 and len(v) >= 1):
+        if not (v.__class__ is str and 1 <= len(v) <= 200):
             return False
         seen += 1
     else:
         return False
     v = get("erp_company_code", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1):
+        if not (v.__class__ is str and 1 <= len(v) <= 50):
             return False
         seen += 1
     v = get("country_code", _MISSING)
@@ -384,7 +384,7 @@ def _bankaccount_accepts(row: Mapping[str, Any]) -> bool:
     v = get("account_holder", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not (v.__class__ is str and len(v) <= 200 and len(v) >= 1):
+            if not (v.__class__ is str and 1 <= len(v) <= 200):
                 return False
         seen += 1
     v = get("currency_code", _MISSING)
@@ -419,7 +419,7 @@ def _bankaccount_accepts_new(row: Mapping[str, Any]) -> bool:
         seen += 1
     v = get("account_holder", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 200 and len(v) >= 1):
+        if not (v.__class__ is str and 1 <= len(v) <= 200):
             return False
         seen += 1
     v = get("currency_code", _MISSING)
@@ -450,7 +450,7 @@ def _supplier_accepts(row: Mapping[str, Any]) -> bool:
     get = row.get
     v = get("supplier_code", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
+        if not (v.__class__ is str and 1 <= len(v) <= 50 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
             return False
         seen += 1
     else:
@@ -458,13 +458,13 @@ def _supplier_accepts(row: Mapping[str, Any]) -> bool:
     v = get("name", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not (v.__class__ is str and len(v) <= 200 and len(v) >= 1):
+            if not (v.__class__ is str and 1 <= len(v) <= 200):
                 return False
         seen += 1
     v = get("legal_name", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not (v.__class__ is str and len(v) <= 200 and len(v) >= 1):
+            if not (v.__class__ is str and 1 <= len(v) <= 200):
                 return False
         seen += 1
     v = get("vat_number", _MISSING)
@@ -494,7 +494,7 @@ def _supplier_accepts(row: Mapping[str, Any]) -> bool:
     v = get("payment_terms_days", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not (v.__class__ is int and v >= 0 and v <= 365):
+            if not (v.__class__ is int and 0 <= v <= 365):
                 return False
         seen += 1
     v = get("email", _MISSING)
@@ -569,21 +569,21 @@ def _supplier_accepts_new(row: Mapping[str, Any]) -> bool:
     get = row.get
     v = get("supplier_code", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
+        if not (v.__class__ is str and 1 <= len(v) <= 50 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
             return False
         seen += 1
     else:
         return False
     v = get("name", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 200 and len(v) >= 1):
+        if not (v.__class__ is str and 1 <= len(v) <= 200):
             return False
         seen += 1
     else:
         return False
     v = get("legal_name", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 200 and len(v) >= 1):
+        if not (v.__class__ is str and 1 <= len(v) <= 200):
             return False
         seen += 1
     v = get("vat_number", _MISSING)
@@ -608,7 +608,7 @@ def _supplier_accepts_new(row: Mapping[str, Any]) -> bool:
         seen += 1
     v = get("payment_terms_days", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is int and v >= 0 and v <= 365):
+        if not (v.__class__ is int and 0 <= v <= 365):
             return False
         seen += 1
     v = get("email", _MISSING)
@@ -709,7 +709,7 @@ def _orgidentifier_accepts(row: Mapping[str, Any]) -> bool:
     v = get("value", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not (v.__class__ is str and len(v) <= 100 and len(v) >= 1):
+            if not (v.__class__ is str and 1 <= len(v) <= 100):
                 return False
         seen += 1
     return seen == len(row)
@@ -727,7 +727,7 @@ def _orgidentifier_accepts_new(row: Mapping[str, Any]) -> bool:
         return False
     v = get("value", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 100 and len(v) >= 1):
+        if not (v.__class__ is str and 1 <= len(v) <= 100):
             return False
         seen += 1
     return seen == len(row)
@@ -748,7 +748,7 @@ def _organization_accepts(row: Mapping[str, Any]) -> bool:
     get = row.get
     v = get("org_code", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
+        if not (v.__class__ is str and 1 <= len(v) <= 50 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
             return False
         seen += 1
     else:
@@ -756,13 +756,13 @@ def _organization_accepts(row: Mapping[str, Any]) -> bool:
     v = get("name", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not (v.__class__ is str and len(v) <= 200 and len(v) >= 1):
+            if not (v.__class__ is str and 1 <= len(v) <= 200):
                 return False
         seen += 1
     v = get("parent_org_code", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1):
+            if not (v.__class__ is str and 1 <= len(v) <= 50):
                 return False
         seen += 1
     v = get("active", _MISSING)
@@ -801,21 +801,21 @@ def _organization_accepts_new(row: Mapping[str, Any]) -> bool:
     get = row.get
     v = get("org_code", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
+        if not (v.__class__ is str and 1 <= len(v) <= 50 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
             return False
         seen += 1
     else:
         return False
     v = get("name", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 200 and len(v) >= 1):
+        if not (v.__class__ is str and 1 <= len(v) <= 200):
             return False
         seen += 1
     else:
         return False
     v = get("parent_org_code", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1):
+        if not (v.__class__ is str and 1 <= len(v) <= 50):
             return False
         seen += 1
     v = get("active", _MISSING)
@@ -869,7 +869,7 @@ def _purchaseorder_accepts(row: Mapping[str, Any]) -> bool:
     get = row.get
     v = get("po_number", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
+        if not (v.__class__ is str and 1 <= len(v) <= 50 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
             return False
         seen += 1
     else:
@@ -877,13 +877,13 @@ def _purchaseorder_accepts(row: Mapping[str, Any]) -> bool:
     v = get("supplier_code", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1):
+            if not (v.__class__ is str and 1 <= len(v) <= 50):
                 return False
         seen += 1
     v = get("org_code", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1):
+            if not (v.__class__ is str and 1 <= len(v) <= 50):
                 return False
         seen += 1
     v = get("currency_code", _MISSING)
@@ -952,21 +952,21 @@ def _purchaseorder_accepts_new(row: Mapping[str, Any]) -> bool:
     get = row.get
     v = get("po_number", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
+        if not (v.__class__ is str and 1 <= len(v) <= 50 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
             return False
         seen += 1
     else:
         return False
     v = get("supplier_code", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1):
+        if not (v.__class__ is str and 1 <= len(v) <= 50):
             return False
         seen += 1
     else:
         return False
     v = get("org_code", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1):
+        if not (v.__class__ is str and 1 <= len(v) <= 50):
             return False
         seen += 1
     v = get("currency_code", _MISSING)
@@ -1027,14 +1027,14 @@ def _purchaseorderline_accepts(row: Mapping[str, Any]) -> bool:
     get = row.get
     v = get("po_number", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
+        if not (v.__class__ is str and 1 <= len(v) <= 50 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
             return False
         seen += 1
     else:
         return False
     v = get("line_number", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is int and v >= 1 and v <= 999999):
+        if not (v.__class__ is int and 1 <= v <= 999999):
             return False
         seen += 1
     else:
@@ -1042,7 +1042,7 @@ def _purchaseorderline_accepts(row: Mapping[str, Any]) -> bool:
     v = get("item_code", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1):
+            if not (v.__class__ is str and 1 <= len(v) <= 50):
                 return False
         seen += 1
     v = get("description", _MISSING)
@@ -1099,21 +1099,21 @@ def _purchaseorderline_accepts_new(row: Mapping[str, Any]) -> bool:
     get = row.get
     v = get("po_number", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
+        if not (v.__class__ is str and 1 <= len(v) <= 50 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
             return False
         seen += 1
     else:
         return False
     v = get("line_number", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is int and v >= 1 and v <= 999999):
+        if not (v.__class__ is int and 1 <= v <= 999999):
             return False
         seen += 1
     else:
         return False
     v = get("item_code", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1):
+        if not (v.__class__ is str and 1 <= len(v) <= 50):
             return False
         seen += 1
     v = get("description", _MISSING)
@@ -1166,14 +1166,14 @@ def _receiptline_accepts(row: Mapping[str, Any]) -> bool:
     get = row.get
     v = get("po_number", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
+        if not (v.__class__ is str and 1 <= len(v) <= 50 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
             return False
         seen += 1
     else:
         return False
     v = get("po_line_number", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is int and v >= 1 and v <= 999999):
+        if not (v.__class__ is int and 1 <= v <= 999999):
             return False
         seen += 1
     else:
@@ -1192,14 +1192,14 @@ def _receiptline_accepts_new(row: Mapping[str, Any]) -> bool:
     get = row.get
     v = get("po_number", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
+        if not (v.__class__ is str and 1 <= len(v) <= 50 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
             return False
         seen += 1
     else:
         return False
     v = get("po_line_number", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is int and v >= 1 and v <= 999999):
+        if not (v.__class__ is int and 1 <= v <= 999999):
             return False
         seen += 1
     else:
@@ -1227,7 +1227,7 @@ def _receipt_accepts(row: Mapping[str, Any]) -> bool:
     get = row.get
     v = get("receipt_number", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
+        if not (v.__class__ is str and 1 <= len(v) <= 50 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
             return False
         seen += 1
     else:
@@ -1241,13 +1241,13 @@ def _receipt_accepts(row: Mapping[str, Any]) -> bool:
     v = get("supplier_code", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1):
+            if not (v.__class__ is str and 1 <= len(v) <= 50):
                 return False
         seen += 1
     v = get("org_code", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1):
+            if not (v.__class__ is str and 1 <= len(v) <= 50):
                 return False
         seen += 1
     v = get("lines", _MISSING)
@@ -1274,7 +1274,7 @@ def _receipt_accepts_new(row: Mapping[str, Any]) -> bool:
     get = row.get
     v = get("receipt_number", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
+        if not (v.__class__ is str and 1 <= len(v) <= 50 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
             return False
         seen += 1
     else:
@@ -1288,12 +1288,12 @@ def _receipt_accepts_new(row: Mapping[str, Any]) -> bool:
         return False
     v = get("supplier_code", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1):
+        if not (v.__class__ is str and 1 <= len(v) <= 50):
             return False
         seen += 1
     v = get("org_code", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1):
+        if not (v.__class__ is str and 1 <= len(v) <= 50):
             return False
         seen += 1
     v = get("lines", _MISSING)
@@ -1328,7 +1328,7 @@ def _paymentline_accepts(row: Mapping[str, Any]) -> bool:
     get = row.get
     v = get("line_number", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is int and v >= 1 and v <= 999999):
+        if not (v.__class__ is int and 1 <= v <= 999999):
             return False
         seen += 1
     else:
@@ -1336,19 +1336,19 @@ def _paymentline_accepts(row: Mapping[str, Any]) -> bool:
     v = get("invoice_token", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not (v.__class__ is str and len(v) <= 64 and len(v) >= 1):
+            if not (v.__class__ is str and 1 <= len(v) <= 64):
                 return False
         seen += 1
     v = get("invoice_number", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not (v.__class__ is str and len(v) <= 100 and len(v) >= 1):
+            if not (v.__class__ is str and 1 <= len(v) <= 100):
                 return False
         seen += 1
     v = get("supplier_code", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1):
+            if not (v.__class__ is str and 1 <= len(v) <= 50):
                 return False
         seen += 1
     v = get("amount", _MISSING)
@@ -1365,24 +1365,24 @@ def _paymentline_accepts_new(row: Mapping[str, Any]) -> bool:
     get = row.get
     v = get("line_number", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is int and v >= 1 and v <= 999999):
+        if not (v.__class__ is int and 1 <= v <= 999999):
             return False
         seen += 1
     else:
         return False
     v = get("invoice_token", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 64 and len(v) >= 1):
+        if not (v.__class__ is str and 1 <= len(v) <= 64):
             return False
         seen += 1
     v = get("invoice_number", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 100 and len(v) >= 1):
+        if not (v.__class__ is str and 1 <= len(v) <= 100):
             return False
         seen += 1
     v = get("supplier_code", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1):
+        if not (v.__class__ is str and 1 <= len(v) <= 50):
             return False
         seen += 1
     v = get("amount", _MISSING)
@@ -1408,7 +1408,7 @@ def _payment_accepts(row: Mapping[str, Any]) -> bool:
     get = row.get
     v = get("payment_number", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
+        if not (v.__class__ is str and 1 <= len(v) <= 50 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
             return False
         seen += 1
     else:
@@ -1422,7 +1422,7 @@ def _payment_accepts(row: Mapping[str, Any]) -> bool:
     v = get("supplier_code", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1):
+            if not (v.__class__ is str and 1 <= len(v) <= 50):
                 return False
         seen += 1
     v = get("currency_code", _MISSING)
@@ -1473,7 +1473,7 @@ def _payment_accepts_new(row: Mapping[str, Any]) -> bool:
     get = row.get
     v = get("payment_number", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
+        if not (v.__class__ is str and 1 <= len(v) <= 50 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
             return False
         seen += 1
     else:
@@ -1487,7 +1487,7 @@ def _payment_accepts_new(row: Mapping[str, Any]) -> bool:
         return False
     v = get("supplier_code", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1):
+        if not (v.__class__ is str and 1 <= len(v) <= 50):
             return False
         seen += 1
     v = get("currency_code", _MISSING)
@@ -1550,7 +1550,7 @@ def _user_accepts(row: Mapping[str, Any]) -> bool:
     get = row.get
     v = get("email", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 254 and len(v) >= 3 and _SUPPLIER_A8_SEARCH(v) is not None):
+        if not (v.__class__ is str and 3 <= len(v) <= 254 and _SUPPLIER_A8_SEARCH(v) is not None):
             return False
         seen += 1
     else:
@@ -1558,7 +1558,7 @@ def _user_accepts(row: Mapping[str, Any]) -> bool:
     v = get("display_name", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not (v.__class__ is str and len(v) <= 200 and len(v) >= 1):
+            if not (v.__class__ is str and 1 <= len(v) <= 200):
                 return False
         seen += 1
     v = get("kind", _MISSING)
@@ -1607,14 +1607,14 @@ def _user_accepts_new(row: Mapping[str, Any]) -> bool:
     get = row.get
     v = get("email", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 254 and len(v) >= 3 and _SUPPLIER_A8_SEARCH(v) is not None):
+        if not (v.__class__ is str and 3 <= len(v) <= 254 and _SUPPLIER_A8_SEARCH(v) is not None):
             return False
         seen += 1
     else:
         return False
     v = get("display_name", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 200 and len(v) >= 1):
+        if not (v.__class__ is str and 1 <= len(v) <= 200):
             return False
         seen += 1
     else:
@@ -1654,7 +1654,7 @@ def _lifecyclemessagecreate_accepts(row: Mapping[str, Any]) -> bool:
     get = row.get
     v = get("code", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 64 and len(v) >= 1):
+        if not (v.__class__ is str and 1 <= len(v) <= 64):
             return False
         seen += 1
     else:
@@ -1702,7 +1702,7 @@ def _lifecyclemessagecreate_accepts_new(row: Mapping[str, Any]) -> bool:
     get = row.get
     v = get("code", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 64 and len(v) >= 1):
+        if not (v.__class__ is str and 1 <= len(v) <= 64):
             return False
         seen += 1
     else:
@@ -1760,9 +1760,7 @@ def _invoiceimportrequest_accepts(row: Mapping[str, Any]) -> bool:
     get = row.get
     v = get("source_key", _MISSING)
     if v is not _MISSING:
-        if not (
-            v.__class__ is str and len(v) <= 200 and len(v) >= 1 and _INVOICEIMPORTREQUEST_A0_SEARCH(v) is not None
-        ):
+        if not (v.__class__ is str and 1 <= len(v) <= 200 and _INVOICEIMPORTREQUEST_A0_SEARCH(v) is not None):
             return False
         seen += 1
     else:
@@ -1770,19 +1768,19 @@ def _invoiceimportrequest_accepts(row: Mapping[str, Any]) -> bool:
     v = get("supplier_code", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
+            if not (v.__class__ is str and 1 <= len(v) <= 50 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
                 return False
         seen += 1
     v = get("supplier_location_code", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
+            if not (v.__class__ is str and 1 <= len(v) <= 50 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
                 return False
         seen += 1
     v = get("erp_company_code", _MISSING)
     if v is not _MISSING:
         if v is not None:
-            if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1):
+            if not (v.__class__ is str and 1 <= len(v) <= 50):
                 return False
         seen += 1
     v = get("ext_reference_1", _MISSING)
@@ -1847,26 +1845,24 @@ def _invoiceimportrequest_accepts_new(row: Mapping[str, Any]) -> bool:
     get = row.get
     v = get("source_key", _MISSING)
     if v is not _MISSING:
-        if not (
-            v.__class__ is str and len(v) <= 200 and len(v) >= 1 and _INVOICEIMPORTREQUEST_A0_SEARCH(v) is not None
-        ):
+        if not (v.__class__ is str and 1 <= len(v) <= 200 and _INVOICEIMPORTREQUEST_A0_SEARCH(v) is not None):
             return False
         seen += 1
     else:
         return False
     v = get("supplier_code", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
+        if not (v.__class__ is str and 1 <= len(v) <= 50 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
             return False
         seen += 1
     v = get("supplier_location_code", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
+        if not (v.__class__ is str and 1 <= len(v) <= 50 and _SUPPLIERLOCATION_A0_SEARCH(v) is not None):
             return False
         seen += 1
     v = get("erp_company_code", _MISSING)
     if v is not _MISSING:
-        if not (v.__class__ is str and len(v) <= 50 and len(v) >= 1):
+        if not (v.__class__ is str and 1 <= len(v) <= 50):
             return False
         seen += 1
     v = get("ext_reference_1", _MISSING)

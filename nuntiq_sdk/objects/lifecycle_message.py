@@ -20,10 +20,12 @@ Example::
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import attrs
 
 from generated_client.api.lifecycle import (
     list_invoice_lifecycle_messages,
@@ -38,7 +40,7 @@ from generated_client.models import (
     PollLifecycleMessagesTier,
 )
 from generated_client.types import UNSET, Unset
-from nuntiq_sdk._exceptions import FieldProblem, ValidationError
+from nuntiq_sdk._exceptions import APIResponseError, FieldProblem, ValidationError
 from nuntiq_sdk._generated.entities import LifecycleMessageCreate as LifecycleMessageFields
 from nuntiq_sdk._generated.views import LifecycleMessage, LifecycleMessageWriteResponse
 from nuntiq_sdk._http import build_view, call_json, call_view
@@ -251,7 +253,7 @@ class LifecycleMessageLoad:
     def _pages(
         self, since: str, filters: Mapping[str, str], tier: int | None, internal: bool, page_size: int
     ) -> Iterator[LifecycleMessage]:
-        def fetch(cursor: str | Unset) -> tuple[list[LifecycleMessage], object]:
+        def fetch(cursor: str | Unset) -> tuple[Iterator[LifecycleMessage], object]:
             page = call_json(
                 poll_lifecycle_messages.sync_raw,
                 client=self.context.api,
@@ -266,7 +268,7 @@ class LifecycleMessageLoad:
                 limit=page_size,
                 cursor=cursor,
             )
-            return build_view(_messages, page, "LifecycleMessagePage"), page.get("next_cursor")
+            return _polled_messages(page), page.get("next_cursor")
 
         return paginate(fetch)
 
@@ -274,3 +276,70 @@ class LifecycleMessageLoad:
 def _messages(page: Mapping[str, Any]) -> list[LifecycleMessage]:
     """The messages of a ``LifecycleMessagePage``."""
     return [LifecycleMessage.from_dict(item) for item in page["data"]]
+
+
+_FIELDS: tuple[str, ...] = tuple(field.name for field in attrs.fields(LifecycleMessage))
+_REQUIRED = frozenset(field.name for field in attrs.fields(LifecycleMessage) if field.default is attrs.NOTHING)
+
+
+class _PolledMessage(LifecycleMessage):
+    """A ``LifecycleMessage`` that reads its fields from the response row when asked, for ``poll_since``.
+
+    A poll of 200,000 messages would otherwise copy 21 fields into every
+    view, most never read: this one keeps the row and answers each field from
+    it. It is a ``LifecycleMessage`` (``isinstance``, equality with one built
+    eagerly, ``attrs.evolve``, ``repr``, pickling as the eager view).
+    """
+
+    __slots__ = ("_data",)
+
+    _data: Mapping[str, Any]
+
+    def __init__(self, **values: Any) -> None:  # attrs.evolve() builds one from every field's value
+        object.__setattr__(self, "_data", values)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LifecycleMessage):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in _FIELDS)
+
+    def __hash__(self) -> int:  # as the eager view's, so equal messages hash alike
+        return hash(self._eager())
+
+    def _eager(self) -> LifecycleMessage:
+        return LifecycleMessage(**{name: getattr(self, name) for name in _FIELDS})
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _FIELDS)
+        return f"LifecycleMessage({shown})"
+
+    def __reduce__(self) -> tuple[Callable[[Mapping[str, Any]], LifecycleMessage], tuple[dict[str, Any]]]:
+        return LifecycleMessage.from_dict, (attrs.asdict(self._eager()),)
+
+
+def _field_reader(name: str) -> property:
+    def read(self: _PolledMessage) -> Any:
+        return self._data.get(name)
+
+    return property(read, doc=f"``{name}`` of the response row")
+
+
+for _name in _FIELDS:  # over the slots LifecycleMessage declares: a _PolledMessage never fills them
+    setattr(_PolledMessage, _name, _field_reader(_name))
+
+
+def _polled_messages(page: Any) -> Iterator[LifecycleMessage]:
+    """The messages of a ``LifecycleMessagePage`` as light views; a page of another shape is an APIResponseError."""
+    data = page.get("data") if isinstance(page, dict) else None
+    if not isinstance(data, list):
+        raise APIResponseError("the response is not a LifecycleMessagePage (no data list)")
+    required = _REQUIRED
+    for item in data:
+        if item.__class__ is not dict or not required <= item.keys():
+            missing = sorted(required - item.keys()) if isinstance(item, dict) else "not an object"
+            raise APIResponseError(f"the response is not a LifecycleMessagePage (a message: {missing})")
+    new, keep = object.__new__, object.__setattr__
+    for item in data:
+        message = new(_PolledMessage)
+        keep(message, "_data", item)
+        yield message

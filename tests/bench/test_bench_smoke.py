@@ -30,6 +30,7 @@ SMALL = {
     ],
     "reads": ["--rows", "120", "--small", "50", "--repeats", "1"],
     "sandbox_load": ["--clients", "2", "--seconds", "2"],
+    "suppliers_1m": ["--rows", "120", "--small", "40"],
     "suppliers_50k": ["--suppliers", "60", "--repeats", "1"],
 }
 

@@ -107,6 +107,7 @@ def test_tabular_example_names_bad_rows_by_line_and_saves_the_rest(
 
 
 MASTER_DATA_EXAMPLES = {
+    "baseload.py": "the 1000 rows before this one's chunk were saved",
     "supplier.py": "third save, nothing changed: 0 requests",
     "organization.py": "children of EX-EMEA: ['EX-EMEA-NL']",
     "purchase_order.py": "open lines: [1, 2]",

@@ -85,6 +85,8 @@ SURFACE = {
     "LeaseKeeper",
     "LeasedInvoice",
     "SaveResult",
+    "StreamFailedRow",
+    "StreamResult",
     *(name for name in views.__all__ if inspect.isclass(getattr(views, name))),
     # delta runs
     "DeltaRunHandle",
