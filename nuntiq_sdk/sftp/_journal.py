@@ -101,12 +101,15 @@ class DeliveryJournal:
         self._ready = False
 
     def _ensure_dir(self) -> None:
+        """Create the state folder unless known to exist: one MKDIR, a STAT only if that fails."""
         if not self._ready:
             try:
-                if not self.connection.exists(self.state_dir):
-                    self.connection.make_dir(self.state_dir)
+                self.connection.sftp.mkdir(self.state_dir)
             except OSError as exc:
-                raise SFTPDeliveryError(f"creating the delivery journal folder {self.state_dir} failed: {exc}") from exc
+                if not self.connection.exists(self.state_dir):
+                    raise SFTPDeliveryError(
+                        f"creating the delivery journal folder {self.state_dir} failed: {exc}"
+                    ) from exc
             self._ready = True
 
     # -- deliveries ---------------------------------------------------------------------------

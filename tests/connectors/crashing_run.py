@@ -63,10 +63,14 @@ def _die(where: str) -> None:
 
 
 def arm_step(spec: str, match: str | None = None) -> None:
-    """``step:NAME:N[:before|after]``: die at the ``n``-th (matching) delivery step ``NAME``, observed via the SDK seam."""
+    """``step:NAME:N[:before|after]``: die at the ``n``-th (matching) delivery step ``NAME`` (the SDK's seam)."""
     _, name, count_text, *rest = spec.split(":")
     moment = rest[0] if rest else "before"
-    if name not in ("upload", "record", "rename", "forget") or moment not in ("before", "after") or not count_text.isdigit():
+    if (
+        name not in ("upload", "record", "rename", "forget")
+        or moment not in ("before", "after")
+        or not count_text.isdigit()
+    ):
         raise SystemExit(f"{KILL_AT_ENV}={spec!r}: expected step:upload|record|rename|forget:N[:before|after]")
     kill_on = int(count_text)
     calls = 0

@@ -288,7 +288,9 @@ def test_a_record_torn_by_a_kill_is_not_trusted_and_is_removed_by_the_next_run(p
     [run] = {name.split("~")[1] for name in temp_files(push_world) if TEMP_OF_RUN.match(name)}  # the killed run's id
     state = push_world.outbox / ".nuntiq-state"
     state.mkdir(exist_ok=True)
-    whole = '{"deliveries": [{"keys": ["%s"], "files": [{"path": "/inbound/invoices/x.csv", "size": 1, "sha256": ""}]}]}'
+    whole = (
+        '{"deliveries": [{"keys": ["%s"], "files": [{"path": "/inbound/invoices/x.csv", "size": 1, "sha256": ""}]}]}'
+    )
     (state / f"delivery-acme_erp_push~{run}~0123456789ab.json").write_text((whole % tokens[0])[:60])
     rerun(push_world)
     assert_finished_exactly_once(push_world, tokens)
