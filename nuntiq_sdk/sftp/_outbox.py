@@ -199,6 +199,7 @@ class Outbox:
         self._records: dict[str, dict[str, list[FileEntry]]] = {}  # parsed once: records are never rewritten
         self._settled: set[str] = set()  # keys whose result is reported (or known to be)
         self._cleaned = False
+        self._liveness: dict[str, bool] = {}
 
     def __enter__(self) -> Outbox:
         return self
@@ -324,9 +325,9 @@ class Outbox:
         for entry in journal_entries:
             name = entry.filename
             whose = record_owner_and_run(name)
-            if whose is None or whose[0] != safe_remote_name(self.owner) or whose[1] == self.connection.run_tag:
+            if whose is None or whose[0] != safe_remote_name(self.owner):
                 continue
-            if not stat.S_ISREG(entry.st_mode or 0) or (is_live is not None and is_live(whose[1])):
+            if not stat.S_ISREG(entry.st_mode or 0) or self._run_is_live(whose[1]):
                 continue
             if self.journal.read_record(name) is None:  # torn: the run died writing it, before any rename
                 path = posixpath.join(self.journal.state_dir, name)
@@ -337,9 +338,29 @@ class Outbox:
                 self.logger.info(f"Removed stale temporary file {path}", step="cleanup")
         self._cleaned = True
 
-    def records(self) -> dict[str, list[str]]:
-        """The keys of each journal record the last listing found (by record name): to settle crashed runs' work."""
-        return {name: list(parsed) for name, parsed in self._records.items()}
+    def records(self, *, left_by_dead_runs: bool = False) -> dict[str, list[str]]:
+        """The keys of each journal record the last listing found, by record name.
+
+        ``left_by_dead_runs``: only records of runs that are over (by
+        ``is_live``; records of earlier versions count as such), the ones
+        whose reported keys a caller settles so that they go.
+        """
+        found = {}
+        for name, parsed in self._records.items():
+            whose = record_owner_and_run(name)
+            if left_by_dead_runs and whose is not None and self._run_is_live(whose[1]):
+                continue
+            found[name] = list(parsed)
+        return found
+
+    def _run_is_live(self, run_tag: str) -> bool:
+        if run_tag == self.connection.run_tag:
+            return True
+        if self.is_live is None:
+            return False
+        if run_tag not in self._liveness:
+            self._liveness[run_tag] = self.is_live(run_tag)
+        return self._liveness[run_tag]
 
     def settle(self, key: str) -> None:
         """``key``'s result is reported (or known to be): a record is removed once all its keys are settled."""

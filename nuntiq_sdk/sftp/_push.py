@@ -203,7 +203,7 @@ class InvoicePush:
         """
         batch = self.outbox.batch()
         if not self._cleaned:
-            self._clean_up(self.outbox.records(), [*leases, *recovered])
+            self._clean_up(self.outbox.records(left_by_dead_runs=True), [*leases, *recovered])
         for lease in recovered:
             paths = batch.earlier(lease.invoice_token) or ["(delivered by an earlier run)"]
             self._later(self.finish, lease, paths, recovered=True)
