@@ -118,7 +118,7 @@ class InvoicePush:
 
     # -- the per-invoice API calls (batch calls go here) -------------------------------------------------
 
-    def fetch(self, leases: Sequence[Lease]) -> Iterator[tuple[Lease, Invoice | NuntiqError]]:
+    def fetch(self, leases: Sequence[Lease]) -> Iterator[tuple[Lease, Invoice | Exception]]:
         """Each lease with its invoice (or the error reading it), in order; with a pool, all are read at once."""
         if self._pool is None:
             for lease in leases:
@@ -128,10 +128,10 @@ class InvoicePush:
         for lease, future in zip(leases, futures, strict=True):
             yield lease, future.result()
 
-    def _read(self, lease: Lease) -> Invoice | NuntiqError:
+    def _read(self, lease: Lease) -> Invoice | Exception:
         try:
             return self.load.get_by_token(lease.invoice_token)
-        except NuntiqError as exc:
+        except Exception as exc:  # reading one invoice fails that invoice only
             return exc
 
     def finish(self, lease: Lease, paths: Sequence[str], *, recovered: bool = False) -> None:
@@ -237,7 +237,7 @@ class InvoicePush:
         for lease, invoice in self.fetch(leases):
             if self.lease_lost(lease):
                 continue
-            if isinstance(invoice, NuntiqError):
+            if isinstance(invoice, Exception):
                 self.fail(lease, lease.invoice_token, invoice)
                 continue
             yield lease, invoice
@@ -249,16 +249,25 @@ class InvoicePush:
             label = str(invoice.get_field("invoiceNumber") or lease.invoice_token)
             labels[lease.invoice_token] = label
             try:
-                yield Delivery(lease.invoice_token, files_for(invoice))
-            except (NuntiqError, ValueError) as exc:
+                delivery = Delivery(lease.invoice_token, files_for(invoice))
+            except Exception as exc:  # an invoice that cannot be rendered fails alone
                 self.fail(lease, label, exc)
+                continue
+            yield delivery
 
     def _together(
         self, leases: Sequence[Lease], together: Callable[[Sequence[Invoice]], Sequence[PlannedFile]]
     ) -> Iterator[Delivery]:
         included = list(self._live(leases))
-        if included:
-            yield Delivery([lease.invoice_token for lease, _ in included], together([i for _, i in included]))
+        if not included:
+            return
+        try:
+            delivery = Delivery([lease.invoice_token for lease, _ in included], together([i for _, i in included]))
+        except Exception as exc:  # the batch file cannot be built: each invoice fails with why
+            for lease, _ in included:
+                self.fail(lease, lease.invoice_token, exc)
+            return
+        yield delivery
 
     def _clean_up(self, records: dict[str, list[str]], in_flight: Sequence[Lease]) -> None:
         """Settle the keys of records a killed run left whose invoices are reported, so the records go."""

@@ -177,3 +177,20 @@ def test_records_name_each_file_by_size_and_sha256(drop: SFTPDropFolder) -> None
         len(data),
         hashlib.sha256(data).hexdigest(),
     )
+
+
+def test_a_surprise_in_one_worker_fails_that_delivery_only_and_nothing_hangs(drop: SFTPDropFolder) -> None:
+    def surprise(step: DeliveryStep) -> None:
+        if step.name == "upload" and step.moment == "after" and "INV-5.csv" in step.path:
+            raise RuntimeError("a bug in one worker")
+
+    remove = observe_delivery_steps(surprise)
+    try:
+        with outbox_of(drop, concurrency=4) as outbox:
+            outcomes = deliver(outbox, deliveries(8))
+    finally:
+        remove()
+
+    assert [(o.delivery.keys, str(o.error)) for o in outcomes if o.error] == [(("tok-5",), "a bug in one worker")]
+    assert drop.names(OUTBOX) == sorted(f"INV-{n}.csv" for n in range(8) if n != 5)
+    assert [p.name for p in drop.local(OUTBOX).iterdir() if p.name.endswith(".tmp")] == []
