@@ -58,9 +58,11 @@ class FileEntry:
 
     @classmethod
     def of(cls, path: str, data: bytes) -> FileEntry:
+        """The entry for ``data`` delivered as ``path``: what a rerun compares the file with."""
         return cls(path, len(data), hashlib.sha256(data).hexdigest())
 
     def as_json(self) -> dict[str, object]:
+        """The entry as a record stores it."""
         return {"path": self.path, "size": self.size, "sha256": self.sha256}
 
 

@@ -180,6 +180,9 @@ class Outbox:
     ) -> None:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 32:
             raise ValueError(f"concurrency must be an integer from 1 to 32, got {concurrency!r}")
+        for name, value in [("folder", folder), *((f"taken_in[{i}]", d) for i, d in enumerate(taken_in))]:
+            if not isinstance(value, str) or not value.startswith("/") or ".." in value.split("/"):
+                raise ValueError(f"{name} must be an absolute remote path without '..', got {value!r}")
         self.settings = settings
         self.folder = folder.rstrip("/") or "/"
         self.owner = owner

@@ -154,6 +154,15 @@ def test_a_later_batch_finds_an_unreported_delivery_where_it_is_and_only_if_it_i
         assert batch.earlier("tok-9") is None
 
 
+def test_an_outbox_refuses_a_relative_folder_naming_it(drop: SFTPDropFolder) -> None:
+    with pytest.raises(ValueError, match=r"folder must be an absolute remote path without '\.\.', got 'out'"):
+        Outbox(settings_of(drop), "out", owner="test")
+    with pytest.raises(ValueError, match=r"taken_in\[0\] .* got '/out/\.\./x'"):
+        Outbox(settings_of(drop), OUTBOX, owner="test", taken_in=["/out/../x"])
+    with pytest.raises(ValueError, match="concurrency must be an integer from 1 to 32, got 0"):
+        Outbox(settings_of(drop), OUTBOX, owner="test", concurrency=0)
+
+
 def test_a_delivery_refuses_unsafe_names_and_empty_parts() -> None:
     with pytest.raises(ValueError, match=r"'\.\./x\.csv'"):
         Delivery("tok", [PlannedFile(OUTBOX, "../x.csv", b"")])
