@@ -300,7 +300,10 @@ class SFTPConnection:
             if tagged and (tag == self.run_tag or (is_live is not None and liveness.setdefault(tag, is_live(tag)))):
                 continue
             path = posixpath.join(remote_dir, name)
-            self.sftp.remove(path)
+            try:
+                self.sftp.remove(path)
+            except FileNotFoundError:
+                continue  # gone since the listing: its run renamed or removed it before it ended
             removed.append(path)
         return removed
 

@@ -334,8 +334,9 @@ class Outbox:
                 continue
             if self.journal.read_record(name) is None:  # torn: the run died writing it, before any rename
                 path = posixpath.join(self.journal.state_dir, name)
-                self.connection.remove(path)
-                removed.append(path)
+                with contextlib.suppress(FileNotFoundError):  # another worker's clean-up was first
+                    self.connection.remove(path)
+                    removed.append(path)
         for path in removed:
             if self.logger is not None:
                 self.logger.info(f"Removed stale temporary file {path}", step="cleanup")

@@ -203,3 +203,20 @@ def test_a_surprise_in_one_worker_fails_that_delivery_only_and_nothing_hangs(dro
     assert [(o.delivery.keys, str(o.error)) for o in outcomes if o.error] == [(("tok-5",), "a bug in one worker")]
     assert drop.names(OUTBOX) == sorted(f"INV-{n}.csv" for n in range(8) if n != 5)
     assert [p.name for p in drop.local(OUTBOX).iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_temporary_file_whose_run_ends_during_the_listing_is_not_an_error(drop: SFTPDropFolder) -> None:
+    """Another worker's upload is listed; the worker renames it and ends before its liveness is asked."""
+    theirs = drop.put(f"{OUTBOX}/.nuntiq-test~run_2~INV-7.csv.0123456789ab.tmp", b"in flight")
+    stale = drop.put(f"{OUTBOX}/.nuntiq-test~run_3~INV-8.csv.0123456789ab.tmp", b"left by a crash")
+
+    def is_live(run: str) -> bool:
+        if run == "run_2":
+            theirs.rename(drop.local(f"{OUTBOX}/INV-7.csv"))  # renamed into place, then its run ended
+        return False
+
+    with Outbox(settings_of(drop), OUTBOX, owner="test", run_tag="run_1", is_live=is_live) as outbox:
+        outbox.batch()
+
+    assert drop.names(OUTBOX) == ["INV-7.csv"]
+    assert not stale.exists()
