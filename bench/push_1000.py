@@ -74,12 +74,14 @@ class SFTPProcess:
 
 
 @contextmanager
-def sftp_server(root: Path) -> Iterator[SFTPProcess]:
+def sftp_server(root: Path, *, latency_ms: int = 0) -> Iterator[SFTPProcess]:
+    """``python -m nuntiq_sandbox.sftp`` serving ``root``; ``latency_ms`` delays every SFTP request (a WAN)."""
     password = secrets.token_urlsafe(16)
     ready = root.parent / f"{root.name}.ready"
     known_hosts = root.parent / f"{root.name}.known_hosts"
     command = [sys.executable, "-m", "nuntiq_sandbox.sftp", "--root", str(root), "--user", SFTP_USER]
     command += ["--mkdir", SENT, "--mkdir", BASELINE_DIR, "--ready-file", str(ready), "--known-hosts", str(known_hosts)]
+    command += ["--latency-ms", str(latency_ms)]
     env = {**os.environ, "NUNTIQ_SFTP_PASSWORD": password}
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

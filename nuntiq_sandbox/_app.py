@@ -150,5 +150,5 @@ def create_app(
     asgi: Any = AdminKeyMiddleware(app, admin_key)
     asgi = RequestIdMiddleware(asgi)
     asgi = UnreadBodyMiddleware(asgi)
-    asgi = FaultMiddleware(asgi, faults)
+    asgi = FaultMiddleware(asgi, faults, authenticator.tenant_of)
     return SandboxApp(asgi, store, faults, demo_token if seed == "demo" else None, admin_key=admin_key)

@@ -73,6 +73,14 @@ class Authenticator:
             raise ApiProblem(401, "TOKEN_EXPIRED", f"This API token expired at {api_time(expires_at)}.")
         return info
 
+    async def tenant_of(self, token: str) -> str | None:
+        """The token's tenant, or ``None`` for a token that would not authenticate (fault rules scoped by tenant)."""
+        try:
+            info = self.cached(token) or await run_in_threadpool(self.token_info, token)
+        except ApiProblem:
+            return None
+        return None if info is None else str(info["tenant_id"])
+
     def token_info(self, token: str) -> dict[str, Any] | None:
         if not TOKEN_PATTERN.fullmatch(token):
             return None

@@ -78,6 +78,8 @@ OPERATION_PERMISSIONS: Mapping[str, str | None] = {
     "reportIntegrationResult": "INVOICE_INTEGRATE",
     "extendInvoiceLease": "INVOICE_INTEGRATE",
     "releaseInvoiceLease": "INVOICE_INTEGRATE",
+    "acknowledgeInvoices": "INVOICE_INTEGRATE",
+    "reportIntegrationResults": "INVOICE_INTEGRATE",
     "downloadAttachment": "INVOICE_READ",
     "postLifecycleMessage": "LIFECYCLE_WRITE",
     "listInvoiceLifecycleMessages": "LIFECYCLE_READ",

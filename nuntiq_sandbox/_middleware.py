@@ -39,6 +39,7 @@ import json
 import re
 import secrets
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -282,7 +283,12 @@ class BodyLimitMiddleware:
 
 @dataclass
 class FaultRule:
-    """Applies to the next ``count`` matching requests, then expires."""
+    """Applies to the next ``count`` matching requests, then expires.
+
+    With ``tenant_id`` it matches only requests whose bearer token belongs to
+    that tenant, so ``path_regex="^/v1/"`` with a large ``count`` delays every
+    Customer API request of one tenant (a WAN) and leaves the others alone.
+    """
 
     fault_id: str
     path_regex: str
@@ -292,14 +298,19 @@ class FaultRule:
     retry_after: int | None = None
     latency_ms: int | None = None
     drop: str | None = None
+    tenant_id: str | None = None
     pattern: re.Pattern[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.pattern = re.compile(self.path_regex)
         self.method = self.method.upper() if self.method else None
 
-    def matches(self, method: str, path: str) -> bool:
-        return (self.method is None or self.method == method) and self.pattern.search(path) is not None
+    def matches(self, method: str, path: str, tenant_id: str | None = None) -> bool:
+        return (
+            (self.method is None or self.method == method)
+            and (self.tenant_id is None or self.tenant_id == tenant_id)
+            and self.pattern.search(path) is not None
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -311,6 +322,7 @@ class FaultRule:
             "retry_after": self.retry_after,
             "latency_ms": self.latency_ms,
             "drop": self.drop,
+            "tenant_id": self.tenant_id,
         }
 
 
@@ -337,10 +349,15 @@ class FaultRegistry:
             self._rules.clear()
         return cleared
 
-    def take(self, method: str, path: str) -> FaultRule | None:
+    def scoped(self) -> bool:
+        """Whether a live rule names a tenant (only then is a request's token looked up before it runs)."""
+        with self._lock:
+            return any(rule.tenant_id is not None for rule in self._rules)
+
+    def take(self, method: str, path: str, tenant_id: str | None = None) -> FaultRule | None:
         with self._lock:
             for rule in self._rules:
-                if rule.matches(method, path):
+                if rule.matches(method, path, tenant_id):
                     rule.count -= 1
                     if rule.count <= 0:
                         self._rules.remove(rule)
@@ -372,16 +389,32 @@ async def _drop_connection(receive: Receive, send: Send, *, body_read: bool) -> 
 
 
 class FaultMiddleware:
-    """Serves the admin API's fault rules; never touches ``/_sandbox``."""
+    """Serves the admin API's fault rules; never touches ``/_sandbox``.
 
-    def __init__(self, app: ASGIApp, faults: FaultRegistry) -> None:
+    ``tenant_of`` maps a bearer token to its tenant (``None`` when unknown,
+    revoked or expired); it is asked only while a rule names a tenant.
+    """
+
+    def __init__(
+        self, app: ASGIApp, faults: FaultRegistry, tenant_of: Callable[[str], Awaitable[str | None]] | None = None
+    ) -> None:
         self.app = app
         self.faults = faults
+        self.tenant_of = tenant_of
+
+    async def _tenant(self, scope: Scope) -> str | None:
+        if self.tenant_of is None or not self.faults.scoped():
+            return None
+        scheme, _, token = (_header(scope, b"authorization") or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return await self.tenant_of(token.strip())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         rule = None
         if scope["type"] == "http" and not _is_admin(scope):
-            rule = self.faults.take(str(scope["method"]).upper(), str(scope["path"]))
+            tenant_id = await self._tenant(scope)
+            rule = self.faults.take(str(scope["method"]).upper(), str(scope["path"]), tenant_id)
         if rule is None:
             await self.app(scope, receive, send)
             return

@@ -131,6 +131,10 @@ class SFTPFaults:
       served (in the server's thread), e.g. to make the server slow - by
       sleeping, or by moving the API sandbox's clock, which is what a lease
       sees.
+    * ``latency_ms``: a fixed delay before every SFTP request is served, what
+      a WAN round trip adds (``0``, the default, adds none). A channel's
+      requests are served one after another, so pipelined requests wait in
+      turn, as they would behind a slow link; the SSH handshake is not delayed.
     """
 
     def __init__(self) -> None:
@@ -141,12 +145,24 @@ class SFTPFaults:
         self.deny_rename: bool = False
         self.on_write: Callable[[str], None] | None = None
         self.drops: int = 0
+        self._latency_ms = 0
 
     def __repr__(self) -> str:
         return (
             f"SFTPFaults(drop_connection_after_bytes={self._drop_after!r}, "
-            f"fail_writes_matching={self.fail_writes_matching!r}, deny_rename={self.deny_rename!r})"
+            f"fail_writes_matching={self.fail_writes_matching!r}, deny_rename={self.deny_rename!r}, "
+            f"latency_ms={self._latency_ms!r})"
         )
+
+    @property
+    def latency_ms(self) -> int:
+        return self._latency_ms
+
+    @latency_ms.setter
+    def latency_ms(self, value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"latency_ms must be an integer >= 0, got {value!r}")
+        self._latency_ms = value
 
     @property
     def drop_connection_after_bytes(self) -> int | None:
@@ -175,6 +191,7 @@ class SFTPFaults:
         self.fail_writes_matching = None
         self.deny_rename = False
         self.on_write = None
+        self.latency_ms = 0
 
     def _write_fails(self, remote_path: str) -> bool:
         pattern = self._fail_pattern
@@ -326,6 +343,14 @@ class _SFTPSubsystem(paramiko.SFTPServer):
     def __init__(self, channel: paramiko.Channel, name: str, server: _Connection, *args: Any, **kwargs: Any) -> None:
         super().__init__(channel, name, server, *args, **kwargs)
         server.server._track_thread(self)
+        self._faults = server.server.faults
+
+    def _process(self, t: int, request_number: int, msg: paramiko.Message) -> None:
+        """Serve one request, after the injected latency (read afresh, so a test can change it mid-session)."""
+        delay = self._faults.latency_ms
+        if delay:
+            time.sleep(delay / 1000)
+        super()._process(t, request_number, msg)
 
     def finish_subsystem(self) -> None:
         # Handles still open here were never closed by the client: not "written".
@@ -831,9 +856,14 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--known-hosts", type=Path, help="write the server's known_hosts line to this file")
     parser.add_argument("--no-posix-rename", action="store_true", help="do not offer posix-rename@openssh.com")
     parser.add_argument("--read-only", action="store_true", help="refuse every write")
+    parser.add_argument(
+        "--latency-ms", type=int, default=0, metavar="MS", help="delay every SFTP request by MS ms (a WAN; default 0)"
+    )
     args = parser.parse_args(argv)
     if not args.user and not args.authorized_keys:
         parser.error("give at least one --user or --authorized-keys")
+    if args.latency_ms < 0:
+        parser.error(f"--latency-ms must be >= 0, got {args.latency_ms}")
     return args
 
 
@@ -890,6 +920,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         posix_rename=not args.no_posix_rename,
         read_only=args.read_only,
     )
+    server.faults.latency_ms = args.latency_ms
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

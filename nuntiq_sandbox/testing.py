@@ -34,6 +34,7 @@ __all__ = ["ApiToken", "SandboxAdmin", "SandboxAdminError", "SandboxServer", "Sa
 
 STARTUP_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 10.0
+WAN_RULE_COUNT = 1_000_000  # the admin API's largest count: every request of a bench or a test
 _POLL_SECONDS = 0.05
 
 
@@ -202,6 +203,12 @@ class SandboxAdmin:
         data = self._call("POST", f"/invoices/{invoice_token}/lifecycle-messages", {"code": code, **fields})
         return dict(data["message"])
 
+    def add_platform_messages(self, invoice_token: str, messages: list[dict[str, Any]]) -> int:
+        """Record many messages (``{"code": ..., **fields}`` each) in one transaction; how many were recorded."""
+        return int(
+            self._call("POST", f"/invoices/{invoice_token}/lifecycle-messages/batch", {"messages": messages})["count"]
+        )
+
     def clock(self) -> dict[str, Any]:
         return dict(self._call("GET", "/clock"))
 
@@ -231,16 +238,23 @@ class SandboxAdmin:
         retry_after: int | None = None,
         latency_ms: int | None = None,
         drop: str | None = None,
+        tenant_id: str | None = None,
     ) -> dict[str, Any]:
+        """One fault rule; ``tenant_id`` limits it to requests made with that tenant's tokens."""
         options = {
             "method": method,
             "status": status,
             "retry_after": retry_after,
             "latency_ms": latency_ms,
             "drop": drop,
+            "tenant_id": tenant_id,
         }
         body = {"path_regex": path_regex, "count": count, **{k: v for k, v in options.items() if v is not None}}
         return dict(self._call("POST", "/faults", body))
+
+    def add_latency(self, tenant_id: str, latency_ms: int, *, count: int = WAN_RULE_COUNT) -> dict[str, Any]:
+        """Delay every Customer API request of one tenant by ``latency_ms`` (a WAN), for the next ``count`` of them."""
+        return self.add_fault(f"^{API_BASE_PATH}/", count=count, latency_ms=latency_ms, tenant_id=tenant_id)
 
     def writes(self, tenant_id: str) -> dict[str, Any]:
         """The tenant's keyed writes: ``applied``, ``replayed``, ``in_use`` and ``repeated`` (applied twice)."""

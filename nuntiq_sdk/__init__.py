@@ -27,6 +27,7 @@ from nuntiq_sdk._exceptions import (
     ValidationError,
 )
 from nuntiq_sdk._generated.views import (
+    AcknowledgeOutcome,
     Address,
     AttachmentRecord,
     CustomerDataColumn,
@@ -35,6 +36,7 @@ from nuntiq_sdk._generated.views import (
     DeltaRun,
     DeltaState,
     IngestionFile,
+    IntegrationResultOutcome,
     InvoiceImport,
     InvoiceLineRecord,
     InvoiceRecord,
@@ -42,6 +44,8 @@ from nuntiq_sdk._generated.views import (
     Lease,
     LifecycleMessage,
     LifecycleMessageWriteResponse,
+    ProblemDetails,
+    ProblemFieldError,
     UserRecord,
 )
 
@@ -77,7 +81,15 @@ if TYPE_CHECKING:
     from nuntiq_sdk.delta import DeltaRunHandle, delta_run, get_delta_state
     from nuntiq_sdk.objects.customer_data_table import CustomerDataTableLoad
     from nuntiq_sdk.objects.ingestion import IngestionLoad, InvoiceDraft, StagedFile
-    from nuntiq_sdk.objects.invoice import Attachment, Invoice, InvoiceLine, InvoiceLoad, LeaseKeeper
+    from nuntiq_sdk.objects.invoice import (
+        Attachment,
+        IntegrationResult,
+        Invoice,
+        InvoiceLine,
+        InvoiceLoad,
+        LeasedInvoice,
+        LeaseKeeper,
+    )
     from nuntiq_sdk.objects.lifecycle_message import LifecycleMessageDraft, LifecycleMessageLoad
     from nuntiq_sdk.objects.organization import OrganizationLoad
     from nuntiq_sdk.objects.payment import PaymentLoad
@@ -102,12 +114,14 @@ _LAZY = {
     "FailedRow": "nuntiq_sdk._baseload",
     "FullLoadSummary": "nuntiq_sdk._baseload",
     "IngestionLoad": "nuntiq_sdk.objects.ingestion",
+    "IntegrationResult": "nuntiq_sdk.objects.invoice",
     "InvalidRow": "nuntiq_sdk._baseload",
     "Invoice": "nuntiq_sdk.objects.invoice",
     "InvoiceDraft": "nuntiq_sdk.objects.ingestion",
     "InvoiceLine": "nuntiq_sdk.objects.invoice",
     "InvoiceLoad": "nuntiq_sdk.objects.invoice",
     "LeaseKeeper": "nuntiq_sdk.objects.invoice",
+    "LeasedInvoice": "nuntiq_sdk.objects.invoice",
     "LifecycleMessageDraft": "nuntiq_sdk.objects.lifecycle_message",
     "LifecycleMessageLoad": "nuntiq_sdk.objects.lifecycle_message",
     "OrgIdentifier": "nuntiq_sdk._generated.entities",
@@ -147,6 +161,7 @@ __all__ = [
     "APIConnectionError",
     "APIResponseError",
     "APIStatusError",
+    "AcknowledgeOutcome",
     "Address",
     "Attachment",
     "AttachmentRecord",
@@ -170,6 +185,8 @@ __all__ = [
     "FullLoadSummary",
     "IngestionFile",
     "IngestionLoad",
+    "IntegrationResult",
+    "IntegrationResultOutcome",
     "InvalidRow",
     "Invoice",
     "InvoiceDraft",
@@ -183,6 +200,7 @@ __all__ = [
     "JobIncompleteError",
     "Lease",
     "LeaseKeeper",
+    "LeasedInvoice",
     "LifecycleMessage",
     "LifecycleMessageDraft",
     "LifecycleMessageLoad",
@@ -196,6 +214,8 @@ __all__ = [
     "PaymentLoad",
     "PlannedRow",
     "PostalAddress",
+    "ProblemDetails",
+    "ProblemFieldError",
     "PurchaseOrder",
     "PurchaseOrderLine",
     "PurchaseOrderLineLoad",

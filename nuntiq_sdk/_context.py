@@ -50,6 +50,7 @@ from nuntiq_sdk._config import (
 from nuntiq_sdk._exceptions import ConfigError
 from nuntiq_sdk._http import Transport, build_api_client
 from nuntiq_sdk._logging import ConnectorLogger, Redactor
+from nuntiq_sdk._transport import RetryTransport
 from nuntiq_sdk._util import short_repr
 
 __all__ = ["JobContext"]
@@ -87,6 +88,18 @@ class JobContext:
     def get_secret(self, key: str, default: str | None = None) -> str | None:
         """``secrets[key]``, or ``default`` when the key is absent."""
         return self.secrets.get(key, default)
+
+    @property
+    def retry_transport(self) -> RetryTransport:
+        """The retrying transport every API call goes through: its policy (``max_retries``, backoff) is read here.
+
+        To set another policy, pass a ``RetryTransport`` of your own as
+        ``from_settings(..., transport=...)``.
+        """
+        transport = self.api.get_httpx_client()._transport  # httpx keeps its transport private
+        if not isinstance(transport, RetryTransport):  # built by hand around another transport
+            raise TypeError(f"this context's API client has no RetryTransport but {type(transport).__name__}")
+        return transport
 
     def __repr__(self) -> str:
         return (

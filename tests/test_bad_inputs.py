@@ -27,7 +27,7 @@ from connectors.acme_erp_sftp_push.acme_erp_sftp_push import PushConfig
 from nuntiq_cli.__main__ import main
 from nuntiq_sdk import ConfigError, JobContext, ValidationError
 from nuntiq_sdk.objects.ingestion import IngestionLoad
-from nuntiq_sdk.objects.invoice import Attachment, InvoiceLoad
+from nuntiq_sdk.objects.invoice import Attachment, IntegrationResult, InvoiceLoad, Lease
 from nuntiq_sdk.objects.lifecycle_message import LifecycleMessageLoad
 from nuntiq_sdk.objects.payment import PaymentLoad
 from nuntiq_sdk.objects.purchase_order import PurchaseOrderLineLoad, PurchaseOrderLoad
@@ -465,6 +465,55 @@ def _ingestion_source_key(env: Env) -> object:
     return item.submit()
 
 
+# -- invoice batches -----------------------------------------------------------------------------------
+
+
+def lease(token: str = "tok_1", lease_id: str = "lease_1") -> Lease:
+    return Lease(invoice_token=token, lease_id=lease_id, status=92, lease_expires_at="2026-11-15T12:10:00Z")
+
+
+@case("invoices", "with_invoices", "claim-with-invoices-not-a-bool")
+def _claim_with_invoices(env: Env) -> object:
+    return InvoiceLoad(env.context()).claim(with_invoices="yes")  # type: ignore[call-overload]
+
+
+@case("invoices", "leases[1]", "acknowledge-all-unclaimed-token")
+def _acknowledge_all_token(env: Env) -> object:
+    return InvoiceLoad(env.context()).acknowledge_all([lease(), "tok_never_claimed"])
+
+
+@case("invoices", "leases[1].invoice_token", "acknowledge-all-same-invoice-twice")
+def _acknowledge_all_twice(env: Env) -> object:
+    return InvoiceLoad(env.context()).acknowledge_all([lease(), lease(lease_id="lease_2")])
+
+
+@case("invoices", "leases[0].lease_id", "acknowledge-all-lease-id-too-long")
+def _acknowledge_all_lease_id(env: Env) -> object:
+    return InvoiceLoad(env.context()).acknowledge_all([lease(lease_id="l" * 65)])
+
+
+@case("invoices", "leases", "acknowledge-all-too-many")
+def _acknowledge_all_too_many(env: Env) -> object:
+    return InvoiceLoad(env.context()).acknowledge_all([lease(f"tok_{n}") for n in range(501)])
+
+
+@case("invoices", "results[0].failure_code", "report-results-failure-without-code")
+def _report_results_no_code(env: Env) -> object:
+    return InvoiceLoad(env.context()).report_results([IntegrationResult(lease(), success=False)])
+
+
+@case("invoices", "results[1]", "report-results-not-a-result")
+def _report_results_not_a_result(env: Env) -> object:
+    load = InvoiceLoad(env.context())
+    return load.report_results([IntegrationResult(lease(), success=True), lease("tok_2")])  # type: ignore[list-item]
+
+
+@case("invoices", "results[0].failure_message", "report-results-message-too-long")
+def _report_results_message(env: Env) -> object:
+    result = IntegrationResult(lease(), success=False, failure_code="ERP_DOWN", failure_message="x" * 501)
+    return InvoiceLoad(env.context()).report_results([result])
+
+
 # -- remote and attachment names ---------------------------------------------------------------------
 
 
@@ -539,6 +588,7 @@ def test_the_catalogue_holds_at_least_60_inputs_across_every_area() -> None:
     assert len(CASES) >= 60, len(CASES)
     assert len({c.id for c in CASES}) == len(CASES), "case ids repeat"
     assert kinds >= {"settings", "arguments", "rows", "amounts", "dates", "names", "ingestion", "sftp settings"}
+    assert "invoices" in kinds
     print(
         f"\nbad-input catalogue: {len(CASES)} inputs; by area: "
         + ", ".join(f"{kind} {sum(1 for c in CASES if c.kind == kind)}" for kind in sorted(kinds))

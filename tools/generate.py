@@ -45,7 +45,7 @@ def generate_sdk_types(destination: Path) -> list[Path]:
 
     spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
     # Typed entities (what connectors build and change) and read-only views (what the API answers).
-    return [generate_entities.write(destination, spec), generate_views(destination)]
+    return [generate_entities.write(destination, spec), generate_views(destination, spec)]
 
 
 def generate(destination: Path) -> Path:

@@ -31,6 +31,7 @@ from types import ModuleType
 from typing import Any
 
 from tools._format import format_source
+from tools._spec_schemas import SCALAR_TYPES, SpecSchemas, literal_type, ref_name
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = Path("nuntiq_sdk") / "_generated" / "entities.py"
@@ -38,8 +39,6 @@ MARKER = "# Generated from openapi/customer-api.yaml by tools/generate_entities.
 
 # The drafts a connector builds field by field; every other entity is an upsert row or one of its keyed children.
 DRAFTS = ("LifecycleMessageCreate", "InvoiceImportRequest")
-
-_JSON_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
 
 _FAST_TYPES: Mapping[str, str] = {
     "string": "v.__class__ is str",
@@ -58,42 +57,15 @@ def _formats() -> ModuleType:
     return nuntiq_spec.formats
 
 
-class _Spec:
-    def __init__(self, spec: Mapping[str, Any]) -> None:
-        self.spec = spec
-        self.schemas: Mapping[str, Any] = spec["components"]["schemas"]
-
-    def resolve(self, schema: Mapping[str, Any]) -> dict[str, Any]:
-        while "$ref" in schema:
-            node: Any = self.spec
-            for part in str(schema["$ref"]).removeprefix("#/").split("/"):
-                node = node[part]
-            schema = node
-        return dict(schema)
-
-    def flat(self, schema: Mapping[str, Any]) -> dict[str, Any]:
-        """``allOf`` merged and references followed (what the SDK's checks read)."""
-        schema = self.resolve(schema)
-        if "allOf" not in schema:
-            return schema
-        parts = [self.resolve(part) for part in schema["allOf"]]
-        if len(parts) == 1 and parts[0].get("type") != "object" and "allOf" not in parts[0]:
-            return {**self.flat(parts[0]), **{k: v for k, v in schema.items() if k != "allOf"}}
-        merged: dict[str, Any] = {"type": "object", "properties": {}, "required": []}
-        for part in schema["allOf"]:
-            flat = self.flat(part)
-            merged["properties"].update(flat.get("properties", {}))
-            merged["required"].extend(flat.get("required", []))
-            if flat.get("additionalProperties") is False:
-                merged["additionalProperties"] = False
-        return merged
+class _Spec(SpecSchemas):
+    """The schemas plus what makes an entity: upsert rows, drafts and their keyed children."""
 
     def is_child(self, prop: Mapping[str, Any]) -> str | None:
         """The component name of a keyed child array's items, or None."""
         prop = self.flat(prop)
         ref = prop.get("items", {}).get("$ref") if prop.get("type") == "array" else None
         if isinstance(ref, str) and "x-nuntiq-key" in self.resolve(prop["items"]):
-            return ref.rsplit("/", 1)[-1]
+            return ref_name(ref)
         return None
 
     def entity_names(self) -> list[str]:
@@ -107,7 +79,7 @@ class _Spec:
                 rows = self.resolve(body.get("schema", {})).get("properties", {}).get("rows", {})
                 ref = rows.get("items", {}).get("$ref")
                 if isinstance(ref, str) and "x-nuntiq-key" in self.resolve(rows["items"]):
-                    roots.append(ref.rsplit("/", 1)[-1])
+                    roots.append(ref_name(ref))
         ordered: list[str] = []
 
         def visit(name: str) -> None:
@@ -269,10 +241,10 @@ def _annotation(spec: _Spec, schema: Mapping[str, Any]) -> str:
     """The Python type of a property's values (without the ``| None`` of nullability)."""
     schema = spec.flat(schema)
     if "enum" in schema:
-        return "Literal[" + ", ".join(repr(v) for v in schema["enum"] if v is not None) + "]"
+        return literal_type(schema["enum"])
     json_type = schema.get("type")
-    if json_type in _JSON_TYPES:
-        return _JSON_TYPES[str(json_type)]
+    if json_type in SCALAR_TYPES:
+        return SCALAR_TYPES[str(json_type)]
     if json_type == "array":
         items = schema.get("items", {})
         return f"list[{_annotation(spec, items)}]"

@@ -14,31 +14,31 @@ regenerates it with the client and compares.
 
 from __future__ import annotations
 
+import json
 import keyword
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from tools._format import format_source
+from tools._spec_schemas import SCALAR_TYPES, SpecSchemas, literal_type, ref_name
 
-ROOT = Path(__file__).resolve().parents[1]
-SPEC = ROOT / "openapi" / "customer-api.yaml"
 PACKAGE = Path("nuntiq_sdk") / "_generated"
 MARKER = "# Generated from openapi/customer-api.yaml by tools/generate_views.py (nox -s generate). Do not edit.\n"
 PACKAGE_DOC = '"""Code written by ``nox -s generate`` from the spec; never edited by hand."""\n'
 
 # The response schemas public SDK methods return; the object schemas they reference follow.
 VIEWS = (
+    "AcknowledgeOutcome",
     "DeactivateInactiveResult",
     "DeltaRun",
     "DeltaState",
     "IngestionFile",
     "Invoice",
     "InvoiceImport",
+    "IntegrationResultOutcome",
     "InvoiceStatusResponse",
     "Lease",
     "LifecycleMessage",
@@ -47,28 +47,27 @@ VIEWS = (
 )
 
 # Schemas whose plain name belongs to a handwritten SDK class (the master-data entity, the
-# Invoice with its helpers): their read-only view takes another name.
+# Invoice with its helpers) or would read as one of the SDK's errors (a batch item's Problem):
+# their read-only view takes another name.
 RENAMES = {
     "Attachment": "AttachmentRecord",
+    "FieldError": "ProblemFieldError",
     "Invoice": "InvoiceRecord",
     "InvoiceLine": "InvoiceLineRecord",
+    "Problem": "ProblemDetails",
     "User": "UserRecord",
 }
 
 # Comments are wrapped to the project's line length (ruff format does not wrap them).
 LINE_WIDTH = 120
-_SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
-
-
-def _ref_name(ref: str) -> str:
-    return ref.rsplit("/", 1)[-1]
 
 
 class _Writer:
     """Walks the spec from ``VIEWS`` and renders one module."""
 
-    def __init__(self, spec: dict[str, Any], roots: tuple[str, ...] = VIEWS) -> None:
-        self.schemas: dict[str, Any] = spec["components"]["schemas"]
+    def __init__(self, spec: Mapping[str, Any], roots: tuple[str, ...] = VIEWS) -> None:
+        self.spec = SpecSchemas(spec)
+        self.schemas = self.spec.schemas
         self.roots = roots
         self.views: list[str] = []  # in first-seen order, then sorted for output
         self.aliases: dict[str, str] = {}  # enum schema name -> Literal[...]
@@ -87,21 +86,21 @@ class _Writer:
             for ref in _refs(prop):
                 target = self.schemas[ref]
                 if "enum" in target:
-                    self.aliases[ref] = _literal(target["enum"])
+                    self.aliases[ref] = literal_type(target["enum"])
                 elif target.get("type") == "object" and "properties" in target:
                     self.collect(ref)
 
     def annotation(self, prop: dict[str, Any]) -> tuple[str, str]:
         """The field's type (without ``| None``) and how ``from_dict`` converts a present value ``{v}``."""
         if "$ref" in prop:
-            return self._named(_ref_name(prop["$ref"]))
+            return self._named(ref_name(prop["$ref"]))
         if "allOf" in prop and len(prop["allOf"]) == 1:
             return self.annotation(prop["allOf"][0])
         if "oneOf" in prop:
             options = [self.annotation(option)[0] for option in prop["oneOf"]]
             return " | ".join(dict.fromkeys(options)), "{v}"
         if "enum" in prop:
-            return _literal(prop["enum"]), "{v}"
+            return literal_type(prop["enum"]), "{v}"
         kind = prop.get("type")
         if kind == "array":
             item, convert = self.annotation(prop.get("items", {}))
@@ -112,7 +111,7 @@ class _Writer:
             return "Mapping[str, Any]", "{v}"
         if kind is None:  # any JSON value
             return "Any", "{v}"
-        return _SCALARS[kind], "{v}"
+        return SCALAR_TYPES[kind], "{v}"
 
     def _named(self, name: str) -> tuple[str, str]:
         target = self.schemas[name]
@@ -175,7 +174,7 @@ class _Writer:
 
 def _refs(prop: dict[str, Any]) -> Iterator[str]:
     if "$ref" in prop:
-        yield _ref_name(prop["$ref"])
+        yield ref_name(prop["$ref"])
     for key in ("allOf", "oneOf", "anyOf"):
         for option in prop.get(key, []):
             yield from _refs(option)
@@ -185,10 +184,6 @@ def _refs(prop: dict[str, Any]) -> Iterator[str]:
 
 def _nullable(prop: dict[str, Any]) -> bool:
     return bool(prop.get("nullable"))
-
-
-def _literal(values: list[Any]) -> str:
-    return "Literal[" + ", ".join(repr(v) for v in values) + "]"
 
 
 def _one_line(text: str) -> str:
@@ -206,13 +201,12 @@ def _comment(text: str | None, indent: str = "    ") -> str:
     return "".join(f"{indent}# {line}\n" for line in lines)
 
 
-def render_views(spec_path: Path = SPEC, views: tuple[str, ...] = VIEWS) -> str:
+def render_views(spec: Mapping[str, Any], views: tuple[str, ...] = VIEWS) -> str:
     """The module's text, formatted."""
-    spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
     return format_source(_Writer(spec, views).render(), "views.py")
 
 
-def generate_views(destination: Path) -> Path:
+def generate_views(destination: Path, spec: Mapping[str, Any]) -> Path:
     """Write ``destination/nuntiq_sdk/_generated/views.py`` (and the package's ``__init__`` if missing)."""
     package = destination / PACKAGE
     package.mkdir(parents=True, exist_ok=True)
@@ -220,10 +214,9 @@ def generate_views(destination: Path) -> Path:
     if not init.exists():
         init.write_text(PACKAGE_DOC, encoding="utf-8")
     target = package / "views.py"
-    target.write_text(render_views(), encoding="utf-8")
+    target.write_text(render_views(spec), encoding="utf-8")
     return target
 
 
-if __name__ == "__main__":
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT
-    print(f"generated {generate_views(out)}")
+if __name__ == "__main__":  # a debugging aid: print the module for a spec given as JSON
+    print(render_views(json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))))

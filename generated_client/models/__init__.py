@@ -5,10 +5,15 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from .acknowledge_batch_request import AcknowledgeBatchRequest
+    from .acknowledge_batch_response import AcknowledgeBatchResponse
+    from .acknowledge_outcome import AcknowledgeOutcome
+    from .acknowledge_outcome_name import AcknowledgeOutcomeName
     from .acknowledge_request import AcknowledgeRequest
     from .address import Address
     from .attachment import Attachment
     from .bank_account import BankAccount
+    from .claim_include import ClaimInclude
     from .claim_request import ClaimRequest
     from .claim_response import ClaimResponse
     from .claim_state import ClaimState
@@ -42,6 +47,11 @@ if TYPE_CHECKING:
     from .full_load_status import FullLoadStatus
     from .ingestion_file import IngestionFile
     from .ingestion_file_role import IngestionFileRole
+    from .integration_result_batch_request import IntegrationResultBatchRequest
+    from .integration_result_batch_response import IntegrationResultBatchResponse
+    from .integration_result_item import IntegrationResultItem
+    from .integration_result_outcome import IntegrationResultOutcome
+    from .integration_result_outcome_name import IntegrationResultOutcomeName
     from .integration_result_request import IntegrationResultRequest
     from .invoice import Invoice
     from .invoice_fields import InvoiceFields
@@ -56,6 +66,7 @@ if TYPE_CHECKING:
     from .invoice_status_response import InvoiceStatusResponse
     from .lease import Lease
     from .lease_extend_request import LeaseExtendRequest
+    from .lease_ref import LeaseRef
     from .lease_release_request import LeaseReleaseRequest
     from .lifecycle_catalog import LifecycleCatalog
     from .lifecycle_catalog_entry import LifecycleCatalogEntry
@@ -118,10 +129,15 @@ if TYPE_CHECKING:
     from .user_rows import UserRows
 
 _MODULES = {
+    "AcknowledgeBatchRequest": ".acknowledge_batch_request",
+    "AcknowledgeBatchResponse": ".acknowledge_batch_response",
+    "AcknowledgeOutcome": ".acknowledge_outcome",
+    "AcknowledgeOutcomeName": ".acknowledge_outcome_name",
     "AcknowledgeRequest": ".acknowledge_request",
     "Address": ".address",
     "Attachment": ".attachment",
     "BankAccount": ".bank_account",
+    "ClaimInclude": ".claim_include",
     "ClaimRequest": ".claim_request",
     "ClaimResponse": ".claim_response",
     "ClaimState": ".claim_state",
@@ -155,6 +171,11 @@ _MODULES = {
     "FullLoadStatus": ".full_load_status",
     "IngestionFile": ".ingestion_file",
     "IngestionFileRole": ".ingestion_file_role",
+    "IntegrationResultBatchRequest": ".integration_result_batch_request",
+    "IntegrationResultBatchResponse": ".integration_result_batch_response",
+    "IntegrationResultItem": ".integration_result_item",
+    "IntegrationResultOutcome": ".integration_result_outcome",
+    "IntegrationResultOutcomeName": ".integration_result_outcome_name",
     "IntegrationResultRequest": ".integration_result_request",
     "Invoice": ".invoice",
     "InvoiceFields": ".invoice_fields",
@@ -169,6 +190,7 @@ _MODULES = {
     "InvoiceStatusResponse": ".invoice_status_response",
     "Lease": ".lease",
     "LeaseExtendRequest": ".lease_extend_request",
+    "LeaseRef": ".lease_ref",
     "LeaseReleaseRequest": ".lease_release_request",
     "LifecycleCatalog": ".lifecycle_catalog",
     "LifecycleCatalogEntry": ".lifecycle_catalog_entry",
@@ -242,10 +264,15 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = (
+    "AcknowledgeBatchRequest",
+    "AcknowledgeBatchResponse",
+    "AcknowledgeOutcome",
+    "AcknowledgeOutcomeName",
     "AcknowledgeRequest",
     "Address",
     "Attachment",
     "BankAccount",
+    "ClaimInclude",
     "ClaimRequest",
     "ClaimResponse",
     "ClaimState",
@@ -279,6 +306,11 @@ __all__ = (
     "FullLoadStatus",
     "IngestionFile",
     "IngestionFileRole",
+    "IntegrationResultBatchRequest",
+    "IntegrationResultBatchResponse",
+    "IntegrationResultItem",
+    "IntegrationResultOutcome",
+    "IntegrationResultOutcomeName",
     "IntegrationResultRequest",
     "Invoice",
     "InvoiceFields",
@@ -293,6 +325,7 @@ __all__ = (
     "InvoiceStatusResponse",
     "Lease",
     "LeaseExtendRequest",
+    "LeaseRef",
     "LeaseReleaseRequest",
     "LifecycleCatalog",
     "LifecycleCatalogEntry",

@@ -6,6 +6,7 @@ from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 
+from ..models.claim_include import ClaimInclude
 from ..models.claim_state import ClaimState
 from ..types import UNSET, Unset
 
@@ -20,11 +21,13 @@ class ClaimRequest:
             invoices left at 93 without a live lease.
         limit (int | Unset):  Default: 20.
         lease_ttl_seconds (int | Unset):  Default: 600.
+        include (list[ClaimInclude] | Unset): `invoice`: each lease carries its invoice (needs INVOICE_READ too).
     """
 
     state: ClaimState | Unset = UNSET
     limit: int | Unset = 20
     lease_ttl_seconds: int | Unset = 600
+    include: list[ClaimInclude] | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         state: str | Unset = UNSET
@@ -35,6 +38,13 @@ class ClaimRequest:
 
         lease_ttl_seconds = self.lease_ttl_seconds
 
+        include: list[str] | Unset = UNSET
+        if not isinstance(self.include, Unset):
+            include = []
+            for include_item_data in self.include:
+                include_item = include_item_data.value
+                include.append(include_item)
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update({})
@@ -44,6 +54,8 @@ class ClaimRequest:
             field_dict["limit"] = limit
         if lease_ttl_seconds is not UNSET:
             field_dict["lease_ttl_seconds"] = lease_ttl_seconds
+        if include is not UNSET:
+            field_dict["include"] = include
 
         return field_dict
 
@@ -61,10 +73,20 @@ class ClaimRequest:
 
         lease_ttl_seconds = d.pop("lease_ttl_seconds", UNSET)
 
+        _include = d.pop("include", UNSET)
+        include: list[ClaimInclude] | Unset = UNSET
+        if _include is not UNSET:
+            include = []
+            for include_item_data in _include:
+                include_item = ClaimInclude(include_item_data)
+
+                include.append(include_item)
+
         claim_request = cls(
             state=state,
             limit=limit,
             lease_ttl_seconds=lease_ttl_seconds,
+            include=include,
         )
 
         return claim_request

@@ -2,19 +2,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
+if TYPE_CHECKING:
+    from ..models.invoice import Invoice
+
+
 T = TypeVar("T", bound="Lease")
 
 
 @_attrs_define
 class Lease:
-    """
+    """A lease on one invoice; `invoice` is there when the claim asked for `include` [invoice].
+
     Attributes:
         invoice_token (str):
         lease_id (str):
@@ -23,6 +28,7 @@ class Lease:
         previous_status (int | Unset): The status the invoice was claimed from (90, 91 or 93).
         invoice_number (None | str | Unset):
         idempotent (bool | Unset):
+        invoice (Invoice | Unset):
     """
 
     invoice_token: str
@@ -32,6 +38,7 @@ class Lease:
     previous_status: int | Unset = UNSET
     invoice_number: None | str | Unset = UNSET
     idempotent: bool | Unset = UNSET
+    invoice: Invoice | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -53,6 +60,10 @@ class Lease:
 
         idempotent = self.idempotent
 
+        invoice: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.invoice, Unset):
+            invoice = self.invoice.to_dict()
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -69,11 +80,15 @@ class Lease:
             field_dict["invoice_number"] = invoice_number
         if idempotent is not UNSET:
             field_dict["idempotent"] = idempotent
+        if invoice is not UNSET:
+            field_dict["invoice"] = invoice
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.invoice import Invoice
+
         d = dict(src_dict)
         invoice_token = d.pop("invoice_token")
 
@@ -96,6 +111,13 @@ class Lease:
 
         idempotent = d.pop("idempotent", UNSET)
 
+        _invoice = d.pop("invoice", UNSET)
+        invoice: Invoice | Unset
+        if isinstance(_invoice, Unset):
+            invoice = UNSET
+        else:
+            invoice = Invoice.from_dict(_invoice)
+
         lease = cls(
             invoice_token=invoice_token,
             lease_id=lease_id,
@@ -104,6 +126,7 @@ class Lease:
             previous_status=previous_status,
             invoice_number=invoice_number,
             idempotent=idempotent,
+            invoice=invoice,
         )
 
         lease.additional_properties = d

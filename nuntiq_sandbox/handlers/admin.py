@@ -283,6 +283,19 @@ class AdminHandlers:
             row = record_message(conn, self.store, invoice, body, caller=None)
         return json_response({"message": message_json(row, invoice_token, include_internal=True)}, 201)
 
+    def add_platform_messages(self, invoice_token: str, body: dict[str, Any]) -> Response:
+        with self.store.transaction() as conn:
+            invoice = conn.execute("SELECT * FROM invoices WHERE token = ?", (invoice_token,)).fetchone()
+            if invoice is None:
+                raise not_found("INVOICE_NOT_FOUND", f"Invoice {invoice_token!r}")
+            for index, message in enumerate(body["messages"]):
+                try:
+                    record_message(conn, self.store, invoice, message, caller=None)
+                except ApiProblem as problem:
+                    problem.detail = f"messages[{index}]: {problem.detail}"
+                    raise
+        return json_response({"count": len(body["messages"])}, 201)
+
     def _clock(self) -> dict[str, Any]:
         return {"now": db_time(self.store.now()), "offset_seconds": self.store.clock_offset.total_seconds()}
 
@@ -341,6 +354,11 @@ class AdminHandlers:
             re.compile(body["path_regex"])
         except re.error as exc:
             raise validation_problem("path_regex", f"is not a valid regular expression ({exc})") from None
+        tenant_id = body.get("tenant_id")
+        if tenant_id is not None:
+            with self.store.transaction() as conn:
+                if conn.execute("SELECT 1 FROM tenants WHERE id = ?", (tenant_id,)).fetchone() is None:
+                    raise validation_problem("tenant_id", f"no tenant {tenant_id!r}")
         rule = self.faults.add(
             path_regex=body["path_regex"],
             count=int(body.get("count", 1)),
@@ -349,6 +367,7 @@ class AdminHandlers:
             retry_after=body.get("retry_after"),
             latency_ms=body.get("latency_ms"),
             drop=body.get("drop"),
+            tenant_id=tenant_id,
         )
         return json_response(rule.to_json(), 201)
 

@@ -1,9 +1,14 @@
-"""Invoices: claim under a lease, read, acknowledge, report the result.
+"""Invoices: claim under a lease, read, acknowledge, report the result - one by one or in batches.
 
 Leases expire lazily: whenever invoices are claimed, read or changed, a 92
 whose lease has lapsed first goes back to the status it was claimed from. The
 invoice keeps the id and expiry of its last lease, which is how a late caller
 is told LEASE_EXPIRED rather than a bare INVOICE_STATE_INVALID.
+
+The batch operations (``acknowledgeInvoices``, ``reportIntegrationResults``)
+run the single calls' state changes (``acknowledge_in``, ``report_in``) item
+by item inside one transaction; a refusal of one item is its outcome, not the
+batch's.
 """
 
 from __future__ import annotations
@@ -29,13 +34,21 @@ from nuntiq_sandbox._constants import (
     STATUS_PROCESSED,
     status_name,
 )
-from nuntiq_sandbox._problems import ApiProblem, validation_problem
+from nuntiq_sandbox._problems import ApiProblem, problem_body, validation_problem
 from nuntiq_sandbox._spec import customer_spec
 from nuntiq_sandbox._store import Store, api_time, db_time, parse_instant
 from nuntiq_sandbox.handlers._common import caller_of, dumps, json_response, new_id, not_found
 from nuntiq_sandbox.handlers._intake import complete_due_intake
 
-__all__ = ["InvoiceHandlers", "expire_leases", "insert_invoice", "invoice_json", "load_invoice"]
+__all__ = [
+    "InvoiceHandlers",
+    "acknowledge_in",
+    "expire_leases",
+    "insert_invoice",
+    "invoice_json",
+    "load_invoice",
+    "report_in",
+]
 
 EXT_KEYS = tuple(f"ext_reference_{n}" for n in range(1, 6))
 REFERENCE_KEYS = ("invoice_number", "supplier_code", "supplier_location_code", "erp_company_code")
@@ -239,6 +252,92 @@ def _lease_json(
     }
 
 
+def acknowledge_in(
+    conn: sqlite3.Connection, tenant_id: str, token: str, lease_id: str | None, now: str
+) -> dict[str, Any]:
+    """acknowledgeInvoice inside the caller's transaction: its InvoiceStatusResponse, or the ApiProblem it answers."""
+    row = load_invoice(conn, tenant_id, token, now)
+    if not _live(row, now):
+        raise _no_live_lease(row, lease_id, "acknowledge")
+    _check_lease_id(row, lease_id)
+    if row["status"] == STATUS_PENDING_RESULT:
+        return _status_json(row, STATUS_PENDING_RESULT, row["lease_expires_at"], True)
+    conn.execute("UPDATE invoices SET status = ?, updated_at = ? WHERE id = ?", (STATUS_PENDING_RESULT, now, row["id"]))
+    return _status_json(row, STATUS_PENDING_RESULT, row["lease_expires_at"], False)
+
+
+def _failure_code_required(fields: list[str]) -> ApiProblem:
+    message = "is required when success is false"
+    return ApiProblem(
+        400,
+        "FAILURE_CODE_REQUIRED",
+        "; ".join(f"{field}: {message}" for field in fields),
+        errors=[{"field": field, "message": message} for field in fields],
+    )
+
+
+def report_in(
+    conn: sqlite3.Connection, tenant_id: str, token: str, body: Mapping[str, Any], now: str
+) -> dict[str, Any]:
+    """reportIntegrationResult inside the caller's transaction (``failure_code`` already checked):
+    its InvoiceStatusResponse, or the ApiProblem it answers."""
+    success = bool(body["success"])
+    row = load_invoice(conn, tenant_id, token, now)
+    if _live(row, now):
+        _check_lease_id(row, body.get("lease_id"))
+    status = row["status"]
+    if success and status == STATUS_PROCESSED:
+        return _status_json(row, STATUS_PROCESSED, None, True)
+    if success and status != STATUS_PENDING_RESULT:
+        raise _state_invalid(row, "report success for")
+    if not success and status not in (STATUS_INTEGRATING, STATUS_PENDING_RESULT):
+        raise _state_invalid(row, "report failure for")
+    new_status = STATUS_PROCESSED if success else STATUS_FAILED
+    externals = [body.get(f"external_id_{n}") for n in (1, 2, 3)] + [
+        body.get(f"external_message_{n}") for n in (1, 2, 3)
+    ]
+    conn.execute(
+        "UPDATE invoices SET status = ?, lease_id = NULL, lease_expires_at = NULL, claimed_from = NULL,"
+        " failure_code = ?, failure_message = ?,"
+        " external_id_1 = COALESCE(?, external_id_1), external_id_2 = COALESCE(?, external_id_2),"
+        " external_id_3 = COALESCE(?, external_id_3), external_message_1 = COALESCE(?, external_message_1),"
+        " external_message_2 = COALESCE(?, external_message_2),"
+        " external_message_3 = COALESCE(?, external_message_3), updated_at = ? WHERE id = ?",
+        (
+            new_status,
+            None if success else body.get("failure_code"),
+            None if success else body.get("failure_message"),
+            *externals,
+            now,
+            row["id"],
+        ),
+    )
+    return _status_json(row, new_status, None, False)
+
+
+def _outcome(token: str, lease_id: str, done: Mapping[str, Any], applied: str) -> dict[str, Any]:
+    """A batch item that went through: ``already`` where the single call would say ``idempotent: true``."""
+    return {
+        "invoice_token": token,
+        "lease_id": lease_id,
+        "outcome": "already" if done["idempotent"] else applied,
+        "status": done["status"],
+        "status_name": done["status_name"],
+        "lease_expires_at": done["lease_expires_at"],
+    }
+
+
+def _refused(token: str, lease_id: str, problem: ApiProblem) -> dict[str, Any]:
+    """A batch item refused with the problem the single call would have answered."""
+    body = problem_body(problem.status, problem.code, problem.detail, "", **problem.extra)
+    del body["request_id"]  # the batch's request id is on the response; an item has none of its own
+    outcome: dict[str, Any] = {"invoice_token": token, "lease_id": lease_id, "outcome": "refused", "problem": body}
+    current = problem.extra.get("current_status")
+    if isinstance(current, int):
+        outcome.update(status=current, status_name=status_name(current))
+    return outcome
+
+
 @cache
 def _download_media_types() -> frozenset[str]:
     """The content types the spec lists for an attachment download."""
@@ -264,6 +363,9 @@ class InvoiceHandlers:
         state = body.get("state", "PendingIntegration")
         limit = int(body.get("limit", 20))
         ttl = timedelta(seconds=int(body.get("lease_ttl_seconds", 600)))
+        with_invoices = "invoice" in (body.get("include") or ())
+        if with_invoices and not caller.can("INVOICE_READ"):
+            raise ApiProblem(403, "PERMISSION_DENIED", "include [invoice] needs the INVOICE_READ permission.")
         leases: list[dict[str, Any]] = []
         with self.store.transaction() as conn:
             complete_due_intake(conn, self.store, caller.tenant_id)
@@ -295,6 +397,16 @@ class InvoiceHandlers:
                 " WHERE id = ?",
                 updates,
             )
+            if with_invoices and rows:
+                # The invoices as getInvoice would return them now, under their new leases.
+                ids = [row["id"] for row in rows]
+                claimed = conn.execute(
+                    f"SELECT * FROM invoices WHERE id IN ({', '.join('?' * len(ids))})",  # noqa: S608 - placeholders
+                    ids,
+                ).fetchall()
+                by_id = {row["id"]: row for row in claimed}
+                for lease, row in zip(leases, rows, strict=True):
+                    lease["invoice"] = invoice_json(conn, by_id[row["id"]], now)
         return json_response({"leases": leases, "idempotent": False})
 
     def get_invoice(self, invoice_token: str, token_info: dict[str, Any]) -> Response:
@@ -312,64 +424,56 @@ class InvoiceHandlers:
         caller = caller_of(token_info)
         lease_id = (body or {}).get("lease_id")
         with self.store.transaction() as conn:
+            done = acknowledge_in(conn, caller.tenant_id, invoice_token, lease_id, db_time(self.store.now()))
+        return json_response(done)
+
+    def acknowledge_invoices(self, body: dict[str, Any], token_info: dict[str, Any]) -> Response:
+        caller = caller_of(token_info)
+        results: list[dict[str, Any]] = []
+        with self.store.transaction() as conn:
             now = db_time(self.store.now())
-            row = load_invoice(conn, caller.tenant_id, invoice_token, now)
-            if _live(row, now):
-                _check_lease_id(row, lease_id)
-                if row["status"] == STATUS_PENDING_RESULT:
-                    return json_response(_status_json(row, STATUS_PENDING_RESULT, row["lease_expires_at"], True))
-                conn.execute(
-                    "UPDATE invoices SET status = ?, updated_at = ? WHERE id = ?",
-                    (STATUS_PENDING_RESULT, now, row["id"]),
-                )
-                return json_response(_status_json(row, STATUS_PENDING_RESULT, row["lease_expires_at"], False))
-            raise _no_live_lease(row, lease_id, "acknowledge")
+            for item in body["items"]:
+                token, lease_id = item["invoice_token"], item["lease_id"]
+                try:
+                    done = acknowledge_in(conn, caller.tenant_id, token, lease_id, now)
+                except ApiProblem as problem:
+                    results.append(_refused(token, lease_id, problem))
+                else:
+                    results.append(_outcome(token, lease_id, done, "acknowledged"))
+        return json_response({"results": results, "idempotent": False})
 
     def report_integration_result(
         self, invoice_token: str, body: dict[str, Any], token_info: dict[str, Any]
     ) -> Response:
         caller = caller_of(token_info)
-        success = bool(body["success"])
-        if not success and not body.get("failure_code"):
-            raise ApiProblem(
-                400,
-                "FAILURE_CODE_REQUIRED",
-                "failure_code: is required when success is false",
-                errors=[{"field": "failure_code", "message": "is required when success is false"}],
-            )
-        externals = [body.get(f"external_id_{n}") for n in (1, 2, 3)] + [
-            body.get(f"external_message_{n}") for n in (1, 2, 3)
+        if not body["success"] and not body.get("failure_code"):
+            raise _failure_code_required(["failure_code"])
+        with self.store.transaction() as conn:
+            done = report_in(conn, caller.tenant_id, invoice_token, body, db_time(self.store.now()))
+        return json_response(done)
+
+    def report_integration_results(self, body: dict[str, Any], token_info: dict[str, Any]) -> Response:
+        caller = caller_of(token_info)
+        items = body["items"]
+        missing = [
+            f"items[{index}].failure_code"
+            for index, item in enumerate(items)
+            if not item["success"] and not item.get("failure_code")
         ]
+        if missing:
+            raise _failure_code_required(missing)
+        results: list[dict[str, Any]] = []
         with self.store.transaction() as conn:
             now = db_time(self.store.now())
-            row = load_invoice(conn, caller.tenant_id, invoice_token, now)
-            if _live(row, now):
-                _check_lease_id(row, body.get("lease_id"))
-            status = row["status"]
-            if success and status == STATUS_PROCESSED:
-                return json_response(_status_json(row, STATUS_PROCESSED, None, True))
-            if success and status != STATUS_PENDING_RESULT:
-                raise _state_invalid(row, "report success for")
-            if not success and status not in (STATUS_INTEGRATING, STATUS_PENDING_RESULT):
-                raise _state_invalid(row, "report failure for")
-            new_status = STATUS_PROCESSED if success else STATUS_FAILED
-            conn.execute(
-                "UPDATE invoices SET status = ?, lease_id = NULL, lease_expires_at = NULL, claimed_from = NULL,"
-                " failure_code = ?, failure_message = ?,"
-                " external_id_1 = COALESCE(?, external_id_1), external_id_2 = COALESCE(?, external_id_2),"
-                " external_id_3 = COALESCE(?, external_id_3), external_message_1 = COALESCE(?, external_message_1),"
-                " external_message_2 = COALESCE(?, external_message_2),"
-                " external_message_3 = COALESCE(?, external_message_3), updated_at = ? WHERE id = ?",
-                (
-                    new_status,
-                    None if success else body.get("failure_code"),
-                    None if success else body.get("failure_message"),
-                    *externals,
-                    now,
-                    row["id"],
-                ),
-            )
-        return json_response(_status_json(row, new_status, None, False))
+            for item in items:
+                token, lease_id = item["invoice_token"], item["lease_id"]
+                try:
+                    done = report_in(conn, caller.tenant_id, token, item, now)
+                except ApiProblem as problem:
+                    results.append(_refused(token, lease_id, problem))
+                else:
+                    results.append(_outcome(token, lease_id, done, "reported"))
+        return json_response({"results": results, "idempotent": False})
 
     def extend_invoice_lease(self, invoice_token: str, body: dict[str, Any], token_info: dict[str, Any]) -> Response:
         caller = caller_of(token_info)

@@ -9,6 +9,8 @@ from typing import Any, Literal, Self
 import attrs
 
 __all__ = [
+    "AcknowledgeOutcome",
+    "AcknowledgeOutcomeName",
     "Address",
     "AttachmentRecord",
     "CustomerDataColumn",
@@ -20,6 +22,8 @@ __all__ = [
     "DeltaRunStatus",
     "DeltaState",
     "IngestionFile",
+    "IntegrationResultOutcome",
+    "IntegrationResultOutcomeName",
     "InvoiceImport",
     "InvoiceImportStatus",
     "InvoiceLineRecord",
@@ -29,17 +33,23 @@ __all__ = [
     "Lease",
     "LifecycleMessage",
     "LifecycleMessageWriteResponse",
+    "ProblemDetails",
+    "ProblemFieldError",
     "UserKind",
     "UserRecord",
     "UserRole",
 ]
 
+# acknowledged (92 -> 93), already (at 93 under this lease) or refused (see problem).
+AcknowledgeOutcomeName = Literal["acknowledged", "already", "refused"]
 CustomerDataColumnType = Literal["string", "integer", "number", "boolean", "date"]
 # What completing did to the stream's cursor: `advanced` (now new_cursor), `kept_current` (the stream already held a
 # cursor at or past it, or another run stored one since this run started), `not_given` (no new_cursor: unchanged).
 # Absent until the run completes.
 DeltaCursorOutcome = Literal["advanced", "kept_current", "not_given"]
 DeltaRunStatus = Literal["running", "completed", "failed", "abandoned"]
+# reported (the result was applied), already (success on an invoice at 100) or refused (see problem).
+IntegrationResultOutcomeName = Literal["reported", "already", "refused"]
 # `intake`: Nuntiq is still capturing and validating the invoice (status below 90). `ready`: intake finished; the
 # invoice reached 90 PendingIntegration (or later) and can be claimed.
 InvoiceImportStatus = Literal["intake", "ready"]
@@ -55,6 +65,33 @@ InvoiceStatusName = Literal[
 ]
 UserKind = Literal["human", "service"]
 UserRole = Literal["AP_CLERK", "AP_MANAGER", "APPROVER", "ADMIN", "INTEGRATION", "VIEWER"]
+
+
+@attrs.frozen
+class AcknowledgeOutcome:
+    """What acknowledging one item of a batch did."""
+
+    invoice_token: str
+    lease_id: str
+    outcome: AcknowledgeOutcomeName
+    # The invoice's status after this item (absent when there is no such invoice).
+    status: int | None = None
+    status_name: InvoiceStatusName | None = None
+    lease_expires_at: str | None = None
+    problem: ProblemDetails | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Build from the response JSON (already the spec's shape; not validated again)."""
+        return cls(
+            invoice_token=data["invoice_token"],
+            lease_id=data["lease_id"],
+            outcome=data["outcome"],
+            status=data.get("status"),
+            status_name=data.get("status_name"),
+            lease_expires_at=data.get("lease_expires_at"),
+            problem=None if (v := data.get("problem")) is None else ProblemDetails.from_dict(v),
+        )
 
 
 @attrs.frozen
@@ -281,6 +318,33 @@ class IngestionFile:
 
 
 @attrs.frozen
+class IntegrationResultOutcome:
+    """What reporting one item of a batch did."""
+
+    invoice_token: str
+    lease_id: str
+    outcome: IntegrationResultOutcomeName
+    # The invoice's status after this item (absent when there is no such invoice).
+    status: int | None = None
+    status_name: InvoiceStatusName | None = None
+    lease_expires_at: str | None = None
+    problem: ProblemDetails | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Build from the response JSON (already the spec's shape; not validated again)."""
+        return cls(
+            invoice_token=data["invoice_token"],
+            lease_id=data["lease_id"],
+            outcome=data["outcome"],
+            status=data.get("status"),
+            status_name=data.get("status_name"),
+            lease_expires_at=data.get("lease_expires_at"),
+            problem=None if (v := data.get("problem")) is None else ProblemDetails.from_dict(v),
+        )
+
+
+@attrs.frozen
 class InvoiceImport:
     """The API's ``InvoiceImport``, read-only."""
 
@@ -419,7 +483,7 @@ class InvoiceStatusResponse:
 
 @attrs.frozen
 class Lease:
-    """The API's ``Lease``, read-only."""
+    """A lease on one invoice; `invoice` is there when the claim asked for `include` [invoice]."""
 
     invoice_token: str
     lease_id: str
@@ -430,6 +494,7 @@ class Lease:
     previous_status: int | None = None
     invoice_number: str | None = None
     idempotent: bool | None = None
+    invoice: InvoiceRecord | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
@@ -442,6 +507,7 @@ class Lease:
             lease_expires_at=data["lease_expires_at"],
             invoice_number=data.get("invoice_number"),
             idempotent=data.get("idempotent"),
+            invoice=None if (v := data.get("invoice")) is None else InvoiceRecord.from_dict(v),
         )
 
 
@@ -513,6 +579,66 @@ class LifecycleMessageWriteResponse:
         return cls(
             message=LifecycleMessage.from_dict(data["message"]),
             idempotent=data["idempotent"],
+        )
+
+
+@attrs.frozen
+class ProblemDetails:
+    """RFC 9457 problem details with Nuntiq's machine code."""
+
+    title: str
+    status: int
+    # The machine code, e.g. LIFECYCLE_TRANSITION_INVALID.
+    code: str
+    type: str | None = None
+    detail: str | None = None
+    instance: str | None = None
+    request_id: str | None = None
+    # One entry per invalid field, for VALIDATION_ERROR.
+    errors: tuple[ProblemFieldError, ...] | None = None
+    # For LIFECYCLE_TRANSITION_INVALID, the codes the invoice accepts next.
+    valid_next_codes: tuple[str, ...] | None = None
+    # For LIFECYCLE_TRANSITION_INVALID and TERMINAL_STATE, the invoice's latest code.
+    current_code: str | None = None
+    # For INVOICE_STATE_INVALID and INVOICE_NOT_READY, the invoice's status.
+    current_status: int | None = None
+    # For AMBIGUOUS_REFERENCE, how many invoices matched.
+    match_count: int | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Build from the response JSON (already the spec's shape; not validated again)."""
+        return cls(
+            type=data.get("type"),
+            title=data["title"],
+            status=data["status"],
+            detail=data.get("detail"),
+            instance=data.get("instance"),
+            code=data["code"],
+            request_id=data.get("request_id"),
+            errors=None
+            if (v := data.get("errors")) is None
+            else tuple(ProblemFieldError.from_dict(item) for item in v),
+            valid_next_codes=None if (v := data.get("valid_next_codes")) is None else tuple(v),
+            current_code=data.get("current_code"),
+            current_status=data.get("current_status"),
+            match_count=data.get("match_count"),
+        )
+
+
+@attrs.frozen
+class ProblemFieldError:
+    """The API's ``FieldError``, read-only."""
+
+    field: str
+    message: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Build from the response JSON (already the spec's shape; not validated again)."""
+        return cls(
+            field=data["field"],
+            message=data["message"],
         )
 
 

@@ -20,6 +20,13 @@ token it holds no lease on.
 the batch is worked, so a slow delivery does not lose them; a lease it could
 not extend is reported lost, and its invoice must not be delivered.
 
+A batch costs three requests instead of three per invoice:
+``claim(..., with_invoices=True)`` returns ``LeasedInvoice`` leases that carry
+their ``Invoice`` (no ``get_by_token`` per invoice), ``acknowledge_all(leases)``
+acknowledges them in one request and ``report_results([IntegrationResult(...)])``
+reports them in one; each gives one typed outcome per lease, in order, a lease
+refused (e.g. its lease expired) not stopping the others.
+
 Example::
 
     inv_load = InvoiceLoad(context)
@@ -32,6 +39,11 @@ Example::
             ...  # deliver invoice.get_field("invoiceNumber"), invoice.lines, invoice.attachments
             inv_load.acknowledge(lease)
             inv_load.integration_result(lease, success=True, external_id_1="ERP-42")
+
+    leases = inv_load.claim(limit=20, with_invoices=True)  # the batch form
+    ...  # deliver lease.invoice for each lease
+    acked = [o for o in inv_load.acknowledge_all(leases) if o.outcome != "refused"]
+    inv_load.report_results([IntegrationResult(o.invoice_token, success=True) for o in acked])
 """
 
 from __future__ import annotations
@@ -40,25 +52,29 @@ import hashlib
 import os
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import attrs
 
 from generated_client.api.invoices import (
     acknowledge_invoice,
+    acknowledge_invoices,
     claim_invoices,
     download_attachment,
     extend_invoice_lease,
     get_invoice,
     release_invoice_lease,
     report_integration_result,
+    report_integration_results,
 )
 from generated_client.models import (
+    AcknowledgeBatchRequest,
     AcknowledgeRequest,
     ClaimRequest,
+    IntegrationResultBatchRequest,
     IntegrationResultRequest,
     LeaseExtendRequest,
     LeaseReleaseRequest,
@@ -73,8 +89,10 @@ from nuntiq_sdk._exceptions import (
     ValidationError,
 )
 from nuntiq_sdk._generated.views import (
+    AcknowledgeOutcome,
     Address,
     AttachmentRecord,
+    IntegrationResultOutcome,
     InvoiceLineRecord,
     InvoiceRecord,
     InvoiceStatusResponse,
@@ -86,7 +104,18 @@ from nuntiq_sdk._validation import RequestSchema, check_parameter
 if TYPE_CHECKING:
     from nuntiq_sdk._context import JobContext
 
-__all__ = ["Attachment", "Invoice", "InvoiceLine", "InvoiceLoad", "Lease", "LeaseKeeper"]
+__all__ = [
+    "AcknowledgeOutcome",
+    "Attachment",
+    "IntegrationResult",
+    "IntegrationResultOutcome",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceLoad",
+    "Lease",
+    "LeaseKeeper",
+    "LeasedInvoice",
+]
 
 PENDING_INTEGRATION = "PendingIntegration"
 PENDING_RESULT = "PendingResult"
@@ -208,9 +237,63 @@ class Invoice(InvoiceRecord):
         return f"Invoice(invoice_token={self.invoice_token!r}, status={self.status}, invoice_number={number!r})"
 
 
+@attrs.frozen(repr=False)
+class LeasedInvoice(Lease):
+    """A lease from ``claim(..., with_invoices=True)``: the lease's fields, and ``invoice``, the invoice itself
+    as ``get_by_token`` returns it (status 92 under this lease, attachments readable). Anything that takes a
+    ``Lease`` takes it."""
+
+    invoice: Invoice = attrs.field(kw_only=True)
+
+    @classmethod
+    def _from_response(cls, data: Mapping[str, Any], load: InvoiceLoad) -> LeasedInvoice:
+        """A lease of a ``ClaimResponse`` with its embedded invoice, parsed once and bound to ``load``."""
+        lease = Lease.from_dict({key: value for key, value in data.items() if key != "invoice"})
+        values = {field.name: getattr(lease, field.name) for field in attrs.fields(Lease) if field.name != "invoice"}
+        return cls(**values, invoice=Invoice._from_response(data["invoice"], load))
+
+    def __repr__(self) -> str:
+        return (
+            f"LeasedInvoice(invoice_token={self.invoice_token!r}, lease_id={self.lease_id!r}, invoice={self.invoice!r})"
+        )
+
+
+@attrs.frozen
+class IntegrationResult:
+    """One item of ``InvoiceLoad.report_results``: what ``integration_result`` takes for one invoice.
+
+    ``lease`` is the ``Lease`` the invoice was delivered under (or its token, when this Load claimed it); its lease id
+    fences the report. ``success=False`` needs a ``failure_code``.
+    """
+
+    lease: Lease | str
+    success: bool
+    external_id_1: str | None = attrs.field(default=None, kw_only=True)
+    external_id_2: str | None = attrs.field(default=None, kw_only=True)
+    external_id_3: str | None = attrs.field(default=None, kw_only=True)
+    external_message_1: str | None = attrs.field(default=None, kw_only=True)
+    external_message_2: str | None = attrs.field(default=None, kw_only=True)
+    external_message_3: str | None = attrs.field(default=None, kw_only=True)
+    failure_code: str | None = attrs.field(default=None, kw_only=True)
+    failure_message: str | None = attrs.field(default=None, kw_only=True)
+
+    def _body(self) -> dict[str, Any]:
+        """The request fields that are set (``lease`` aside)."""
+        return {
+            field.name: value
+            for field in attrs.fields(IntegrationResult)
+            if field.name != "lease" and (value := getattr(self, field.name)) is not None
+        }
+
+
 def _leases(response: Mapping[str, Any]) -> list[Lease]:
     """The leases of a ``ClaimResponse``."""
     return [Lease.from_dict(item) for item in response["leases"]]
+
+
+def _batch_limit(component: str) -> int:
+    """The most items one batch request takes, as the spec says (``maxItems`` of its ``items``)."""
+    return int(RequestSchema.of(component).properties["items"]["maxItems"])
 
 
 class InvoiceLoad:
@@ -259,23 +342,76 @@ class InvoiceLoad:
         """The lease this Load holds on an invoice (latest expiry known), or None."""
         return self._leases.get(invoice_token)
 
+    @overload
+    def claim(
+        self,
+        state: str = ...,
+        limit: int = ...,
+        lease_ttl_seconds: int = ...,
+        idempotency_key: str | None = ...,
+        *,
+        with_invoices: Literal[False] = ...,
+    ) -> list[Lease]: ...
+
+    @overload
+    def claim(
+        self,
+        state: str = ...,
+        limit: int = ...,
+        lease_ttl_seconds: int = ...,
+        idempotency_key: str | None = ...,
+        *,
+        with_invoices: Literal[True],
+    ) -> list[LeasedInvoice]: ...
+
+    @overload
+    def claim(
+        self,
+        state: str = ...,
+        limit: int = ...,
+        lease_ttl_seconds: int = ...,
+        idempotency_key: str | None = ...,
+        *,
+        with_invoices: bool,
+    ) -> list[Lease]: ...
+
     def claim(
         self,
         state: str = PENDING_INTEGRATION,
         limit: int = 20,
         lease_ttl_seconds: int = 600,
         idempotency_key: str | None = None,
-    ) -> list[Lease]:
-        """Lease up to ``limit`` invoices in ``state``, oldest first; [] when none wait."""
-        values = {"state": state, "limit": limit, "lease_ttl_seconds": lease_ttl_seconds}
-        RequestSchema.of("ClaimRequest").check(values)
+        *,
+        with_invoices: bool = False,
+    ) -> list[Lease] | list[LeasedInvoice]:
+        """Lease up to ``limit`` invoices in ``state``, oldest first; [] when none wait.
+
+        ``with_invoices=True`` returns ``LeasedInvoice`` leases carrying their ``Invoice`` (one request for the
+        batch instead of a ``get_by_token`` per invoice; the token needs INVOICE_READ too).
+        """
+        values: dict[str, Any] = {"state": state, "limit": limit, "lease_ttl_seconds": lease_ttl_seconds}
+        extra = []
+        flag: object = with_invoices  # typed bool, but a caller's 1 or "yes" must not pass for True
+        if not isinstance(flag, bool):
+            extra.append(FieldProblem("with_invoices", flag, "must be True or False"))
+        elif flag:
+            values["include"] = ["invoice"]
+        RequestSchema.of("ClaimRequest").check(values, extra=extra)
         response = call_json(
             claim_invoices.sync_raw,
             client=self.context.api,
             body=ClaimRequest.from_dict(values),
             idempotency_key=idempotency_key or UNSET,
         )
-        leases = build_view(_leases, response, "ClaimResponse")
+        leases: list[Lease] | list[LeasedInvoice]
+        if with_invoices:
+            leases = build_view(
+                lambda data: [LeasedInvoice._from_response(item, self) for item in data["leases"]],
+                response,
+                "ClaimResponse with invoices",
+            )
+        else:
+            leases = build_view(_leases, response, "ClaimResponse")
         for lease in leases:
             self._leases[lease.invoice_token] = lease
         return leases
@@ -354,6 +490,117 @@ class InvoiceLoad:
         )
         self._forget(token, lease_id)
         return response
+
+    def _lease_refs(
+        self, leases: Sequence[Lease | str], names: Sequence[str]
+    ) -> tuple[list[dict[str, str]], list[FieldProblem]]:
+        """``{invoice_token, lease_id}`` per lease, and a problem (the lease's name) per lease that cannot be sent.
+
+        Every item of a batch is fenced by its lease id, so a bare token is taken only when this Load holds its
+        lease; an invoice named twice is refused (its second outcome would only repeat or contradict the first).
+        """
+        refs: list[dict[str, str]] = []
+        problems: list[FieldProblem] = []
+        first: dict[str, int] = {}
+        given: Sequence[object] = leases  # typed, but a caller's untyped code may pass anything
+        for index, (lease, name) in enumerate(zip(given, names, strict=True)):
+            if isinstance(lease, Lease):
+                token, lease_id = lease.invoice_token, lease.lease_id
+            elif isinstance(lease, str) and lease in self._leases:
+                token, lease_id = lease, self._leases[lease].lease_id
+            elif isinstance(lease, str):
+                message = "is an invoice token this InvoiceLoad holds no lease on; pass the Lease claim() returned"
+                problems.append(FieldProblem(name, lease, message))
+                continue
+            else:
+                problems.append(FieldProblem(name, lease, "must be a Lease (or the token of one this Load claimed)"))
+                continue
+            for problem in RequestSchema.of("LeaseRef").problems({"invoice_token": token, "lease_id": lease_id}):
+                problems.append(FieldProblem(f"{name}.{problem.field}", problem.value, problem.message))
+            if token in first:
+                message = f"names the same invoice as {names[first[token]]}"
+                problems.append(FieldProblem(f"{name}.invoice_token", token, message))
+            first.setdefault(token, index)
+            refs.append({"invoice_token": token, "lease_id": lease_id})
+        return refs, problems
+
+    def _check_batch_size(self, field: str, count: int, component: str) -> list[FieldProblem]:
+        limit = _batch_limit(component)
+        if count <= limit:
+            return []
+        return [FieldProblem(field, f"{count} items", f"is too many for one request: at most {limit}")]
+
+    def acknowledge_all(
+        self, leases: Iterable[Lease | str], idempotency_key: str | None = None
+    ) -> list[AcknowledgeOutcome]:
+        """Acknowledge many leased invoices in one request (92 -> 93 each), each fenced by its lease id.
+
+        One outcome per lease, in order: ``acknowledged``, ``already`` (at 93 under this lease) or ``refused``
+        with ``problem`` (``LEASE_EXPIRED``, ``LEASE_MISMATCH``, ... as ``acknowledge`` would raise); a refused
+        lease does not stop the others. No leases, no request. At most 500 leases (the largest claim).
+        """
+        given = list(leases)
+        refs, problems = self._lease_refs(given, [f"leases[{index}]" for index in range(len(given))])
+        problems += self._check_batch_size("leases", len(given), "AcknowledgeBatchRequest")
+        if problems:
+            raise ValidationError(problems)
+        if not refs:
+            return []
+        return call_view(
+            lambda data: [AcknowledgeOutcome.from_dict(item) for item in data["results"]],
+            acknowledge_invoices.sync_raw,
+            client=self.context.api,
+            body=AcknowledgeBatchRequest.from_dict({"items": refs}),
+            idempotency_key=idempotency_key or UNSET,
+        )
+
+    def report_results(
+        self, results: Iterable[IntegrationResult], idempotency_key: str | None = None
+    ) -> list[IntegrationResultOutcome]:
+        """Report many invoices' outcomes in one request, each fenced by its lease id.
+
+        One outcome per result, in order: ``reported`` (success 93 -> 100, failure 92/93 -> 97), ``already``
+        (success on an invoice already at 100) or ``refused`` with ``problem`` (as ``integration_result`` would
+        raise); a refused result does not stop the others. Every result is checked before anything is sent
+        (a failure needs its ``failure_code``). No results, no request. At most 500 results.
+        """
+        given: list[object] = list(results)  # typed, but a caller's untyped code may pass anything
+        problems: list[FieldProblem] = []
+        leases: list[Lease | str] = []
+        names: list[str] = []
+        bodies: list[dict[str, Any]] = []
+        for index, result in enumerate(given):
+            if not isinstance(result, IntegrationResult):
+                problems.append(FieldProblem(f"results[{index}]", result, "must be an IntegrationResult"))
+                continue
+            body = result._body()
+            if result.success is False and not result.failure_code:
+                message = "is required when success is False"
+                problems.append(FieldProblem(f"results[{index}].failure_code", result.failure_code, message))
+            for problem in RequestSchema.of("IntegrationResultRequest").problems(body):
+                problems.append(FieldProblem(f"results[{index}].{problem.field}", problem.value, problem.message))
+            leases.append(result.lease)
+            names.append(f"results[{index}].lease")
+            bodies.append(body)
+        refs, lease_problems = self._lease_refs(leases, names)
+        problems += lease_problems
+        problems += self._check_batch_size("results", len(given), "IntegrationResultBatchRequest")
+        if problems:
+            raise ValidationError(problems)
+        if not refs:
+            return []
+        items = [{**ref, **body} for ref, body in zip(refs, bodies, strict=True)]
+        outcomes = call_view(
+            lambda data: [IntegrationResultOutcome.from_dict(item) for item in data["results"]],
+            report_integration_results.sync_raw,
+            client=self.context.api,
+            body=IntegrationResultBatchRequest.from_dict({"items": items}),
+            idempotency_key=idempotency_key or UNSET,
+        )
+        for outcome in outcomes:
+            if outcome.outcome != "refused":
+                self._forget(outcome.invoice_token, outcome.lease_id)
+        return outcomes
 
     def extend_lease(self, lease: Lease | str, lease_ttl_seconds: int = 600) -> Lease:
         """Keep a long delivery's lease alive: expiry becomes now + lease_ttl_seconds; returns the renewed Lease."""

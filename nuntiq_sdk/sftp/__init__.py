@@ -34,7 +34,8 @@ the one collision rule, temporary names), ``_journal`` (exactly-once work
 across crashes), ``_outbox`` (a batch of files delivered exactly once in
 about four requests per file, on several channels; the ``DeliveryStep`` seam),
 ``_push`` (claimed invoices delivered and reported: ``InvoicePush``),
-``_dropfolder`` (reading a folder another system writes to).
+``_dropfolder`` (reading a folder another system writes to: settling, sidecars
+paired with their files into documents, archive and error moves through the journal).
 """
 
 from nuntiq_sdk.sftp._connection import (
@@ -46,7 +47,23 @@ from nuntiq_sdk.sftp._connection import (
     SFTPSettings,
     connect_sftp,
 )
-from nuntiq_sdk.sftp._dropfolder import DropFolder, settled
+from nuntiq_sdk.sftp._dropfolder import (
+    PARTIAL_SUFFIXES,
+    Document,
+    DocumentProblem,
+    DropFolder,
+    Listing,
+    Plan,
+    Sidecar,
+    SidecarRules,
+    is_partial,
+    local_name,
+    pair_documents,
+    plain_name_problem,
+    read_sidecar,
+    settled,
+    stem_of,
+)
 from nuntiq_sdk.sftp._journal import DeliveryJournal, FileEntry, PlannedFile
 from nuntiq_sdk.sftp._naming import TEMP_PREFIX, TEMP_SUFFIX, safe_remote_name, suffixed
 from nuntiq_sdk.sftp._outbox import Delivery, DeliveryStep, Outbox, OutboxBatch, Outcome, observe_delivery_steps
@@ -54,27 +71,40 @@ from nuntiq_sdk.sftp._push import InvoicePush, give_back
 
 __all__ = [
     "CONNECTION_ERRORS",
+    "PARTIAL_SUFFIXES",
     "TEMP_PREFIX",
     "TEMP_SUFFIX",
     "Delivery",
     "DeliveryJournal",
     "DeliveryStep",
+    "Document",
+    "DocumentProblem",
     "DropFolder",
     "FileEntry",
     "HostKeyVerificationError",
     "InvoicePush",
+    "Listing",
     "Outbox",
     "OutboxBatch",
     "Outcome",
+    "Plan",
     "PlannedFile",
     "RemoteFile",
     "SFTPConnection",
     "SFTPDeliveryError",
     "SFTPSettings",
+    "Sidecar",
+    "SidecarRules",
     "connect_sftp",
     "give_back",
+    "is_partial",
+    "local_name",
     "observe_delivery_steps",
+    "pair_documents",
+    "plain_name_problem",
+    "read_sidecar",
     "safe_remote_name",
     "settled",
+    "stem_of",
     "suffixed",
 ]

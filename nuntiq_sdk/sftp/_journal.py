@@ -295,5 +295,14 @@ class DeliveryJournal:
         for name in sorted(self.connection.list_names(self.state_dir)):
             if name.startswith("move-") and name.endswith(".json"):
                 path = posixpath.join(self.state_dir, name)
-                finished.append(self._carry_out(path, json.loads(self.connection.read(path).decode("utf-8"))))
+                try:
+                    record = json.loads(self.connection.read(path).decode("utf-8"))
+                    moves = record["moves"]
+                    if not isinstance(moves, list) or not moves:
+                        raise ValueError("no moves")
+                except (ValueError, KeyError, TypeError) as exc:
+                    # Ours are written whole (temporary file, then rename): this one is someone else's.
+                    self._warn(f"{path} is not a move plan of ours ({exc}); left in place, not carried out")
+                    continue
+                finished.append(self._carry_out(path, record))
         return finished

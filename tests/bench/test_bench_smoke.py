@@ -17,7 +17,17 @@ ROOT = Path(__file__).resolve().parents[2]
 BENCHES = sorted(p.stem for p in (ROOT / "bench").glob("[a-z]*.py"))
 SMALL = {
     "import_time": ["--repeats", "1"],
+    "invoice_batch_api": ["--invoices", "6", "--batch", "4", "--repeats", "1", "--latency-ms", "5"],
+    "poll_since": ["--messages", "300", "--small", "120", "--per-invoice", "70", "--repeats", "1"],
     "push_1000": ["--invoices", "6", "--repeats", "1"],
+    "push_compare": [
+        "--invoices=4",
+        "--latency-invoices=4",
+        "--repeats=1",
+        "--latency-ms=0",
+        "--latency-ms=5",
+        "--workers=2",
+    ],
     "reads": ["--rows", "120", "--small", "50", "--repeats", "1"],
     "sandbox_load": ["--clients", "2", "--seconds", "2"],
     "suppliers_50k": ["--suppliers", "60", "--repeats", "1"],

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from nuntiq_sandbox.testing import SandboxAdmin, SandboxServer
-from nuntiq_sdk import JobContext
+from nuntiq_sdk import JobContext, RetryTransport
 from nuntiq_sdk.objects.supplier import SupplierLoad
 from tests.connectors.conftest import HEADER, PushWorld, run_summary
 
@@ -63,13 +63,12 @@ def test_a_2000_row_supplier_save_survives_a_storm_without_a_duplicate_write(
     settings = {
         "customer_number": "10000001",
         "secrets": {"api_token": token.token},
-        "config": {"api_base_url": sandbox.api_url, "api_timeout_seconds": CLIENT_TIMEOUT, "api_max_retries": 6},
+        "config": {"api_base_url": sandbox.api_url, "api_timeout_seconds": CLIENT_TIMEOUT},
     }
     storm(admin, r"^/v1/suppliers/upsert$", faults=12, seed=13)
+    retrying = RetryTransport(max_retries=6, backoff_base=0.3)  # shorter waits than the default policy
     try:
-        with JobContext.from_settings(settings, environ={}, work_dir=tmp_path) as context:
-            transport = context.api.get_httpx_client()._transport  # the RetryTransport: shorter waits
-            transport.backoff_base = 0.3  # type: ignore[attr-defined]
+        with JobContext.from_settings(settings, environ={}, work_dir=tmp_path, transport=retrying) as context:
             load = SupplierLoad(context, batch_size=SUPPLIER_BATCH)
             for n in range(SUPPLIERS):
                 load.new(supplier_code=f"SUP-{n:05d}", name=f"Supplier {n}", country_code="DE")

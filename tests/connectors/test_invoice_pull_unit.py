@@ -9,9 +9,17 @@ from typing import Any
 
 import pytest
 
-from connectors.sftp_invoice_pull.sftp_invoice_pull import Planner, Problem, PullConfig, parse_sidecar
+from connectors.sftp_invoice_pull.sftp_invoice_pull import PullConfig, sidecar_rules
 from nuntiq_sdk import ConfigError, JobContext
-from nuntiq_sdk.sftp import RemoteFile, settled, suffixed  # the drop folder's building blocks, in the SDK
+from nuntiq_sdk.sftp import (  # the drop folder's building blocks, in the SDK
+    DocumentProblem,
+    RemoteFile,
+    Sidecar,
+    pair_documents,
+    read_sidecar,
+    settled,
+    suffixed,
+)
 
 
 @pytest.fixture
@@ -53,9 +61,10 @@ def test_config_problems_are_reported_together_with_their_values(config: Any) ->
         config(remote_error="/in")
 
 
-def test_a_sidecar_gives_fields_original_and_attachments() -> None:
+def test_a_sidecar_gives_fields_original_and_attachments(config: Any) -> None:
     data = json.dumps({"original": "a.pdf", "attachments": ["a.xml"], "supplier_code": "S"}).encode()
-    assert parse_sidecar(b"\xef\xbb\xbf" + data) == ({"supplier_code": "S"}, "a.pdf", ["a.xml"])
+    parsed = read_sidecar(b"\xef\xbb\xbf" + data, sidecar_rules(config()))
+    assert parsed == Sidecar({"supplier_code": "S"}, "a.pdf", ("a.xml",))
 
 
 @pytest.mark.parametrize(
@@ -71,9 +80,11 @@ def test_a_sidecar_gives_fields_original_and_attachments() -> None:
         (b"\xff\xfe{}", None, None, "not UTF-8"),
     ],
 )
-def test_a_bad_sidecar_names_the_field_and_the_value(data: bytes, field: Any, value: Any, reason: str) -> None:
-    problem = parse_sidecar(data)
-    assert isinstance(problem, Problem)
+def test_a_bad_sidecar_names_the_field_and_the_value(
+    config: Any, data: bytes, field: Any, value: Any, reason: str
+) -> None:
+    problem = read_sidecar(data, sidecar_rules(config()))
+    assert isinstance(problem, DocumentProblem)
     assert (problem.field, problem.value) == (field, value)
     assert reason in problem.reason
 
@@ -91,16 +102,15 @@ def test_a_collision_suffix_goes_before_the_extension() -> None:
 
 
 def test_two_possible_originals_need_the_sidecar_to_name_one(config: Any) -> None:
-    files = {n: RemoteFile(n, 1, 0) for n in ("I.pdf", "I.xml", "I.json")}
-    planner = Planner(config(), now=0)
-    parsed = parse_sidecar(b"{}")
-    assert not isinstance(parsed, Problem)
+    files = {n: RemoteFile(n, 1, 0, "/in") for n in ("I.pdf", "I.xml", "I.json")}
+    rules = sidecar_rules(config())
 
-    document = planner.document(files["I.json"], parsed, files, set(files), set())
+    def pair(sidecar: bytes) -> Any:
+        return pair_documents(files, rules, now=0, read=lambda entry: sidecar, max_documents=50)
+
+    [document] = pair(b"{}").documents
 
     assert document.problem is not None
     assert (document.problem.field, document.problem.value) == ("original", ["I.pdf", "I.xml"])
-    named = parse_sidecar(b'{"original": "I.xml", "attachments": ["I.pdf"]}')
-    assert not isinstance(named, Problem)
-    chosen = planner.document(files["I.json"], named, files, set(files), set())
+    [chosen] = pair(b'{"original": "I.xml", "attachments": ["I.pdf"]}').documents
     assert (chosen.problem, chosen.original, [a.name for a in chosen.attachments]) == (None, files["I.xml"], ["I.pdf"])

@@ -61,29 +61,29 @@ def test_a_quoted_field_over_two_lines_keeps_the_line_numbers_right(make_context
     config = PullConfig.from_context(make_context())
     data = b'supplier_code,name,active\nSUP-1,"Acme\nSupplies",yes\nSUP-2,Bolt,maybe\n'
     parsed = parse_csv("f.csv", data, config)
-    assert [str(bad) for bad in parsed.bad] == [
+    assert [str(bad) for bad in parsed.problems] == [
         "f.csv line 4: active: 'maybe' is not a yes/no value (true/false, yes/no, 1/0)"
     ]
-    assert parsed.suppliers["SUP-1"].values == {"supplier_code": "SUP-1", "name": "Acme\nSupplies", "active": True}
+    assert parsed.records["SUP-1"].values == {"supplier_code": "SUP-1", "name": "Acme\nSupplies", "active": True}
 
 
 def test_bytes_that_are_not_utf8_name_their_line(make_context: Any) -> None:
     config = PullConfig.from_context(make_context())
     parsed = parse_csv("f.csv", b"supplier_code,name\nSUP-1,M\xfcller\n", config)
-    assert [(bad.line, bad.message) for bad in parsed.bad] == [(2, "is not utf-8 text")]
+    assert [(bad.line, bad.message) for bad in parsed.problems] == [(2, "is not utf-8 text")]
 
 
 def test_a_header_without_supplier_code_rejects_the_file_at_line_1(make_context: Any) -> None:
     config = PullConfig.from_context(make_context())
     parsed = parse_csv("f.csv", b"code,name\nSUP-1,Acme\n", config)
-    assert [(bad.line, bad.field) for bad in parsed.bad] == [(1, "-")]
-    assert "no supplier_code column" in parsed.bad[0].message
+    assert [(bad.line, bad.field) for bad in parsed.problems] == [(1, "-")]
+    assert "no supplier_code column" in parsed.problems[0].message
 
 
 def test_a_child_row_without_its_key_is_a_bad_row(make_context: Any) -> None:
     config = PullConfig.from_context(make_context())
     parsed = parse_csv("f.csv", b"supplier_code,name,location_code,location_name\nSUP-1,Acme,,Berlin\n", config)
-    assert [str(bad) for bad in parsed.bad] == ["f.csv line 2: location_code: is empty but location_name is set"]
+    assert [str(bad) for bad in parsed.problems] == ["f.csv line 2: location_code: is empty but location_name is set"]
 
 
 def test_a_foreign_cursor_is_refused_not_misread() -> None:

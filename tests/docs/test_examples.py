@@ -40,8 +40,11 @@ def test_every_example_is_tested() -> None:
     assert {p.name for p in EXAMPLES.glob("*.py")} == {
         "lifecycle_message.py",
         "invoice.py",
+        "invoice_batch.py",
         "delta.py",
         "ingestion.py",
+        "drop_folder.py",
+        "tabular.py",
         *MASTER_DATA_EXAMPLES,
     }
 
@@ -64,12 +67,43 @@ def test_invoice_example_processes_what_it_claims(demo: tuple[SandboxServer, str
     assert output.count("-> 100 Processed") == 3
 
 
+def test_invoice_batch_example_reports_what_it_claims(demo: tuple[SandboxServer, str], tmp_path: Path) -> None:
+    output = run_example("invoice_batch.py", demo, tmp_path)
+    assert "claimed 3 invoice(s) with their data" in output
+    assert output.count("-> reported 100 Processed") == 3
+    assert "not acknowledged" not in output
+
+
 def test_delta_example_advances_its_cursor(demo: tuple[SandboxServer, str], tmp_path: Path) -> None:
     first = run_example("delta.py", demo, tmp_path)
     assert "previous cursor None" in first
     second = run_example("delta.py", demo, tmp_path)
     assert "previous cursor None" not in second
     assert "stored cursor: 20" in second
+
+
+def test_drop_folder_example_archives_one_document_and_refuses_the_torn_one(
+    demo: tuple[SandboxServer, str], tmp_path: Path
+) -> None:
+    output = run_example("drop_folder.py", demo, tmp_path)
+    assert "still being written: ['INV-3.pdf.part']" in output
+    assert (
+        "archived: ['/scans/archive/INV-1-ubl.xml', '/scans/archive/INV-1.pdf', '/scans/archive/INV-1.json']" in output
+    )
+    assert (
+        "refused: ['/scans/error/INV-2.pdf', '/scans/error/INV-2.json'] because the sidecar is not valid JSON" in output
+    )
+
+
+def test_tabular_example_names_bad_rows_by_line_and_saves_the_rest(
+    demo: tuple[SandboxServer, str], tmp_path: Path
+) -> None:
+    if not _serves_master_data(demo[0]):
+        pytest.skip("the sandbox does not serve master data yet")
+    output = run_example("tabular.py", demo, tmp_path)
+    assert "bad row: suppliers.csv line 2: Aktiv: 'ja' is not a yes/no value" in output
+    assert "refused by the SDK: suppliers.csv line 6: iban: 'DE89370400440532013001'" in output
+    assert "saved: 2 created, 0 updated, 0 unchanged, 0 failed" in output  # TAB-2 and TAB-3
 
 
 MASTER_DATA_EXAMPLES = {

@@ -165,6 +165,28 @@ def test_platform_message(api: Api, admin: SandboxAdmin) -> None:
     assert caught.value.problem["code"] == "INVALID_CODE"
 
 
+def test_platform_messages_in_one_batch(api: Api, admin: SandboxAdmin) -> None:
+    invoice = api.invoice(status=40, ext_reference_1="BATCH-A")
+    token = invoice["invoice_token"]
+    codes = ["RECEIVED", "CAPTURED", "VALIDATED"]
+    assert (
+        admin.add_platform_messages(token, [{"code": code, "note_internal": f"n{i}"} for i, code in enumerate(codes)])
+        == 3
+    )
+    timeline = api.get(f"/invoices/{token}/lifecycle-messages").json()["data"]
+    assert [m["code"] for m in timeline] == codes
+    assert admin.get_invoice(token)["latest_code"] == "VALIDATED"
+
+    with pytest.raises(SandboxAdminError) as caught:  # all or none: the good first message is not kept either
+        admin.add_platform_messages(token, [{"code": "RECEIVED"}, {"code": "NOT_A_CODE"}])
+    assert (caught.value.status, caught.value.problem["code"]) == (400, "INVALID_CODE")
+    assert caught.value.problem["detail"].startswith("messages[1]: 'NOT_A_CODE'")
+    assert len(api.get(f"/invoices/{token}/lifecycle-messages").json()["data"]) == 3
+    with pytest.raises(SandboxAdminError) as caught:
+        admin.add_platform_messages("inv_nope", [{"code": "RECEIVED"}])
+    assert (caught.value.status, caught.value.problem["code"]) == (404, "INVOICE_NOT_FOUND")
+
+
 def test_clock_advance_and_set(admin: SandboxAdmin) -> None:
     before = sandbox_now(admin)
     after = admin.advance_clock(120)

@@ -31,6 +31,13 @@ SINCE = "2000-01-01T00:00:00Z"
 # (method, path, permission it needs, a body that would otherwise be fine)
 OPERATIONS: list[tuple[str, str, str, Any]] = [
     ("POST", "/invoices/claim", "INVOICE_INTEGRATE", {}),
+    ("POST", "/invoices/acknowledgements", "INVOICE_INTEGRATE", {"items": [{"invoice_token": "t", "lease_id": "l"}]}),
+    (
+        "POST",
+        "/invoices/integration-results",
+        "INVOICE_INTEGRATE",
+        {"items": [{"invoice_token": "t", "lease_id": "l", "success": True}]},
+    ),
     ("GET", "/invoices/{t}", "INVOICE_READ", None),
     ("POST", "/invoices/{t}/acknowledge", "INVOICE_INTEGRATE", {}),
     ("POST", "/invoices/{t}/integration-result", "INVOICE_INTEGRATE", {"success": True}),

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
 from sandbox_helpers import Api, problem
 
-from nuntiq_sandbox.testing import SandboxAdmin, SandboxServer
+from nuntiq_sandbox.testing import SandboxAdmin, SandboxAdminError, SandboxServer
 
 pytestmark = [pytest.mark.live, pytest.mark.usefixtures("clean_faults")]
 
@@ -52,6 +54,50 @@ def test_latency(api: Api, admin: SandboxAdmin) -> None:
     started = time.monotonic()
     api.get("/lifecycle-catalog")
     assert time.monotonic() - started < slow
+
+
+def test_a_tenant_rule_delays_every_request_of_that_tenant_only(
+    make_api: Callable[..., Api], admin: SandboxAdmin
+) -> None:
+    """A WAN for one tenant: every Customer API request of its tokens waits, another tenant's does not."""
+    slow, fast = make_api(), make_api()
+    token = slow.invoice()["invoice_token"]
+    rule = admin.add_latency(slow.tenant.tenant_id, 300)
+    assert (rule["tenant_id"], rule["latency_ms"], rule["path_regex"]) == (slow.tenant.tenant_id, 300, "^/v1/")
+
+    for _ in range(3):  # the other tenant never meets the rule, nor uses it up
+        assert fast.get("/lifecycle-catalog").status_code == 200
+    assert admin.list_faults()[0]["count"] == rule["count"]
+
+    calls = [
+        lambda: slow.get("/lifecycle-catalog"),
+        lambda: slow.post("/invoices/claim", json={"limit": 1}),
+        lambda: slow.get(f"/invoices/{token}"),
+    ]
+    for call in calls:
+        started = time.monotonic()
+        response = call()
+        assert response.status_code == 200, response.text
+        assert time.monotonic() - started >= 0.3
+    assert admin.list_faults()[0]["count"] == rule["count"] - len(calls)
+
+
+def test_a_tenant_rule_ignores_requests_without_a_valid_token(api: Api, admin: SandboxAdmin, sandbox: Any) -> None:
+    admin.add_fault("^/v1/", tenant_id=api.tenant.tenant_id, status=503, count=5)
+    with httpx.Client(base_url=sandbox.api_url, timeout=15.0) as anonymous:
+        problem(anonymous.get("/lifecycle-catalog"), 401, "UNAUTHENTICATED")
+        wrong = anonymous.get("/lifecycle-catalog", headers={"Authorization": "Bearer ntq_sk_" + "0" * 40})
+        assert wrong.status_code == 401
+    assert admin.list_faults()[0]["count"] == 5
+    problem(api.get("/lifecycle-catalog"), 503, "SERVICE_UNAVAILABLE")
+
+
+def test_a_rule_for_an_unknown_tenant_is_refused(admin: SandboxAdmin) -> None:
+    with pytest.raises(SandboxAdminError) as caught:
+        admin.add_fault("^/v1/", tenant_id="ten_nope", latency_ms=10)
+    assert caught.value.status == 400
+    assert caught.value.problem["errors"] == [{"field": "tenant_id", "message": "no tenant 'ten_nope'"}]
+    assert admin.list_faults() == []
 
 
 def test_drop_before_is_never_applied(api: Api, admin: SandboxAdmin) -> None:

@@ -13,11 +13,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import httpx
 import pytest
 
 from nuntiq_sandbox.pytest_plugin import SFTPDropFolder, invoice_spec  # the harness's realistic invoice, re-exported
 from nuntiq_sandbox.testing import ApiToken, SandboxAdmin, SandboxServer, Tenant
-from nuntiq_sdk import JobContext
+from nuntiq_sdk import JobContext, RetryTransport
 from tests.recording import CASSETTES, REPLAY_BASE_URL
 from tests.recording import vcr_config as vcr_config_for
 
@@ -48,23 +49,19 @@ class World:
             return self.admin.create_tenant_with_token(**config)
         return self.admin.create_tenant_with_token(permissions, **config)
 
-    def context(self, token: ApiToken | str) -> JobContext:
+    def context(self, token: ApiToken | str, transport: httpx.BaseTransport | None = None) -> JobContext:
         settings = {
             "customer_number": "10000001",
             "secrets": {"api_token": token.token if isinstance(token, ApiToken) else token},
             "config": {"api_base_url": self.api_url},
         }
-        context = JobContext.from_settings(settings, environ={}, work_dir=self.work_dir)
+        context = JobContext.from_settings(settings, environ={}, work_dir=self.work_dir, transport=transport)
         self._contexts.append(context)
         return context
 
-    def fast_context(self, token: ApiToken | str) -> JobContext:
+    def fast_context(self, token: ApiToken | str, inner: httpx.BaseTransport | None = None) -> JobContext:
         """A context whose retries wait milliseconds, not seconds (live fault-injection tests)."""
-        context = self.context(token)
-        transport = context.api.get_httpx_client()._transport  # the RetryTransport
-        transport.backoff_base = 0.01  # type: ignore[attr-defined]
-        transport.backoff_max = 0.05  # type: ignore[attr-defined]
-        return context
+        return self.context(token, RetryTransport(inner, backoff_base=0.01, backoff_max=0.05))
 
     def invoice(self, tenant: Tenant, **fields: Any) -> dict[str, Any]:
         return self.admin.create_invoice(tenant.tenant_id, **fields)

@@ -8,12 +8,12 @@ process and read what they carried, and ask the server what it stored.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import httpx
 import pytest
 
-from nuntiq_sdk import JobContext
+from nuntiq_sandbox.testing import ApiToken
+from nuntiq_sdk import JobContext, RetryTransport
 from nuntiq_sdk.delta import DeltaRunHandle, delta_run, get_delta_state
 from tests.sdk.conftest import World
 
@@ -39,11 +39,10 @@ class RequestSpy(httpx.BaseTransport):
         return [r for r in self.sent if r.url.path.endswith(suffix)]
 
 
-def spy_on(context: JobContext) -> RequestSpy:
-    retrying: Any = context.api.get_httpx_client()._transport  # the SDK's RetryTransport
-    spy = RequestSpy(retrying.transport)
-    retrying._transport = spy
-    return spy
+def spied_context(live: World, token: ApiToken, *, fast: bool = False) -> tuple[JobContext, RequestSpy]:
+    """A context whose every attempt passes through a ``RequestSpy`` under the SDK's retrying transport."""
+    spy = RequestSpy(httpx.HTTPTransport())
+    return (live.fast_context(token, spy) if fast else live.context(token, RetryTransport(spy))), spy
 
 
 def completed_first_run(context: JobContext) -> None:
@@ -53,9 +52,9 @@ def completed_first_run(context: JobContext) -> None:
 
 def test_a_raising_block_sends_one_redacted_fail_keeps_the_cursor_and_re_raises(live: World) -> None:
     _, token = live.tenant()
-    context = live.context(token)
+    context, spy = spied_context(live, token)
     completed_first_run(context)
-    spy = spy_on(context)
+    spy.sent.clear()
     error = RuntimeError(f"ERP login refused for api token {token.token} at 12:05")
 
     runs: list[DeltaRunHandle] = []
@@ -95,9 +94,9 @@ def test_a_raising_block_sends_one_redacted_fail_keeps_the_cursor_and_re_raises(
 
 def test_a_fail_the_server_cannot_take_still_re_raises_the_blocks_error(live: World) -> None:
     _, token = live.tenant()
-    context = live.fast_context(token)
+    context, spy = spied_context(live, token, fast=True)
     completed_first_run(context)
-    spy = spy_on(context)
+    spy.sent.clear()
     live.admin.add_fault(r"/v1/delta-runs/[^/]+/fail$", method="POST", status=500, count=100)
 
     with pytest.raises(KeyError, match="row 12"), delta_run(context, CONNECTOR, STREAM) as run:

@@ -410,6 +410,30 @@ def test_deny_rename(server: EmbeddedSFTPServer, sftp: paramiko.SFTPClient) -> N
     assert sftp.listdir(OUTBOX) == ["a.csv", "sent"]
 
 
+def test_latency_delays_every_request(server: EmbeddedSFTPServer, sftp: paramiko.SFTPClient) -> None:
+    """A WAN: each request waits ``latency_ms`` before it is served (lower bounds only: the machine is shared)."""
+    server.faults.latency_ms = 150
+    started = time.monotonic()
+    for _ in range(3):
+        sftp.stat(OUTBOX)
+    assert time.monotonic() - started >= 3 * 0.15
+    started = time.monotonic()
+    put(sftp, f"{OUTBOX}/a.tmp", b"a")  # open, write, close
+    sftp.posix_rename(f"{OUTBOX}/a.tmp", f"{OUTBOX}/a.csv")
+    assert time.monotonic() - started >= 4 * 0.15
+    assert sftp.listdir(OUTBOX) == ["a.csv", "sent"]
+
+    server.faults.clear()
+    assert server.faults.latency_ms == 0
+
+
+@pytest.mark.parametrize("value", [-1, 1.5, True, "20"])
+def test_latency_must_be_a_whole_number_of_milliseconds(server: EmbeddedSFTPServer, value: object) -> None:
+    with pytest.raises(ValueError, match=f"latency_ms must be an integer >= 0, got {re.escape(repr(value))}"):
+        server.faults.latency_ms = value  # type: ignore[assignment]
+    assert server.faults.latency_ms == 0
+
+
 # -- counters, speed, shutdown ---------------------------------------------------------------
 
 

@@ -78,3 +78,41 @@ def test_the_command_needs_a_login(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert b"--user or --authorized-keys" in result.stderr
+
+
+def test_latency_ms_delays_every_request_of_the_served_folder(tmp_path: Path) -> None:
+    root, ready_file, known_hosts = tmp_path / "drop", tmp_path / "ready.json", tmp_path / "known_hosts"
+    command = [sys.executable, "-m", "nuntiq_sandbox.sftp", "--root", str(root), "--user", f"{USER}:{PASSWORD}"]
+    command += ["--latency-ms", "200", "--ready-file", str(ready_file), "--known-hosts", str(known_hosts)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=PROJECT_ROOT)
+    try:
+        deadline = time.monotonic() + 20
+        while not ready_file.exists():
+            assert process.poll() is None, process.communicate()[1].decode()
+            assert time.monotonic() < deadline, "the SFTP server did not write its ready file"
+            time.sleep(0.05)
+        ready = json.loads(ready_file.read_text())
+        client = paramiko.SSHClient()
+        client.load_host_keys(str(known_hosts))
+        client.set_missing_host_key_policy(paramiko.RejectPolicy())
+        try:
+            client.connect(
+                ready["host"], ready["port"], username=USER, password=PASSWORD, allow_agent=False, look_for_keys=False
+            )
+            sftp = client.open_sftp()
+            started = time.monotonic()
+            for _ in range(3):
+                sftp.listdir("/")
+            assert time.monotonic() - started >= 3 * 0.2
+        finally:
+            client.close()
+    finally:
+        process.terminate()
+        process.communicate(timeout=15)
+
+
+def test_a_negative_latency_is_refused(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "nuntiq_sandbox.sftp", "--root", str(tmp_path), "--user", "u:p"]
+    result = subprocess.run([*command, "--latency-ms", "-5"], capture_output=True, timeout=30, cwd=PROJECT_ROOT)
+    assert result.returncode == 2
+    assert b"--latency-ms must be >= 0, got -5" in result.stderr

@@ -17,7 +17,6 @@ from generated_client.api.invoices import claim_invoices
 from generated_client.models import ClaimRequest
 from nuntiq_sdk import ConfigError, ConnectorLogger, JobContext, build_api_client
 from nuntiq_sdk._http import call
-from nuntiq_sdk._transport import RetryTransport
 
 TOKEN = "tok_live_9f8e7d"
 PASSWORD = "rotated-quarterly"
@@ -125,8 +124,7 @@ def test_api_options(tmp_path: Path, contexts: list[JobContext]) -> None:
     context = build(contexts, settings, work_dir=tmp_path)
     client = context.api.get_httpx_client()
     assert client.timeout == httpx.Timeout(5.0)
-    transport = client._transport
-    assert isinstance(transport, RetryTransport)
+    transport = context.retry_transport
     assert transport.max_retries == 0
     inner = transport.transport
     assert isinstance(inner, httpx.HTTPTransport)
@@ -137,8 +135,7 @@ def test_api_options(tmp_path: Path, contexts: list[JobContext]) -> None:
 
 def test_defaults_verify_tls_and_retry(tmp_path: Path, contexts: list[JobContext]) -> None:
     context = build(contexts, seed_settings(), work_dir=tmp_path)
-    transport = context.api.get_httpx_client()._transport
-    assert isinstance(transport, RetryTransport)
+    transport = context.retry_transport
     assert transport.max_retries == 3
     inner = transport.transport
     assert isinstance(inner, httpx.HTTPTransport)

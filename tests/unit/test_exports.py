@@ -81,7 +81,9 @@ SURFACE = {
     "SavePlan",
     "Invoice",
     "InvoiceLine",
+    "IntegrationResult",
     "LeaseKeeper",
+    "LeasedInvoice",
     "SaveResult",
     *(name for name in views.__all__ if inspect.isclass(getattr(views, name))),
     # delta runs

@@ -9,7 +9,7 @@ from pathlib import Path
 from mypy import api as mypy_api
 
 SNIPPET = """
-from nuntiq_sdk import InvoiceLoad, JobContext, LifecycleMessageLoad, get_delta_state
+from nuntiq_sdk import IntegrationResult, InvoiceLoad, JobContext, LifecycleMessageLoad, get_delta_state
 
 
 def use(context: JobContext) -> None:
@@ -32,6 +32,14 @@ def use(context: JobContext) -> None:
     reveal_type(invoice.attachments[0].save())  # 22
     print(invoice.invoice_numbr)  # 23: a misspelt field
     reveal_type(invoice.get_address("vendor"))  # 24
+    for leased in load.claim(limit=5, with_invoices=True):
+        reveal_type(leased)  # 26
+        reveal_type(leased.invoice.attachments[0].read())  # 27: the SDK's Invoice, not Optional
+    outcomes = load.acknowledge_all(load.claim())
+    reveal_type(outcomes[0].outcome)  # 29
+    print(outcomes[0].problem.code)  # 30: may be None
+    reported = load.report_results([IntegrationResult(outcomes[0].invoice_token, success=True)])
+    reveal_type(reported[0].outcome)  # 32
 """
 
 
@@ -43,6 +51,7 @@ def test_views_are_typed_field_by_field(tmp_path: Path) -> None:
     found = re.findall(r"connector_probe\.py:(\d+): (error|note): (.*)", stdout)
     errors = {(int(line), text.rsplit("[", 1)[-1].rstrip("]")) for line, kind, text in found if kind == "error"}
     expected = {(12, "comparison-overlap"), (13, "attr-defined"), (15, "assignment"), (19, "union-attr")}
+    expected |= {(30, "union-attr")}
     assert errors == {*expected, (23, "attr-defined")}, stdout
     revealed = {int(line): text for line, kind, text in found if kind == "note" and "Revealed type" in text}
     assert "nuntiq_sdk._generated.views.Lease" in revealed[8]
@@ -56,3 +65,8 @@ def test_views_are_typed_field_by_field(tmp_path: Path) -> None:
     assert "None" in revealed[21]
     assert "Path" in revealed[22]
     assert "nuntiq_sdk._generated.views.Address" in revealed[24]
+    assert "nuntiq_sdk.objects.invoice.LeasedInvoice" in revealed[26]
+    assert revealed[27].endswith('"bytes"') or "builtins.bytes" in revealed[27]
+    assert "'acknowledged'" in revealed[29]
+    assert "'already'" in revealed[29]
+    assert "'reported'" in revealed[32]

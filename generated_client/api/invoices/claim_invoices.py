@@ -97,6 +97,11 @@ def sync_detailed(
     they stay at 93. Two concurrent claimers never receive the same invoice.
     An expired lease on a 92 invoice returns it to 90/91.
 
+    `include: ["invoice"]` embeds in each lease the invoice itself, exactly
+    as getInvoice returns it (status 92 or 93, under the new lease), so a
+    connector needs no read per invoice; it needs INVOICE_READ as well as
+    INVOICE_INTEGRATE (403 PERMISSION_DENIED without it).
+
     Args:
         idempotency_key (str | Unset):
         body (ClaimRequest):
@@ -154,6 +159,11 @@ def sync(
     they stay at 93. Two concurrent claimers never receive the same invoice.
     An expired lease on a 92 invoice returns it to 90/91.
 
+    `include: ["invoice"]` embeds in each lease the invoice itself, exactly
+    as getInvoice returns it (status 92 or 93, under the new lease), so a
+    connector needs no read per invoice; it needs INVOICE_READ as well as
+    INVOICE_INTEGRATE (403 PERMISSION_DENIED without it).
+
     Args:
         idempotency_key (str | Unset):
         body (ClaimRequest):
@@ -187,6 +197,11 @@ async def asyncio_detailed(
     connector crashed after acknowledging) so that they can be finished;
     they stay at 93. Two concurrent claimers never receive the same invoice.
     An expired lease on a 92 invoice returns it to 90/91.
+
+    `include: ["invoice"]` embeds in each lease the invoice itself, exactly
+    as getInvoice returns it (status 92 or 93, under the new lease), so a
+    connector needs no read per invoice; it needs INVOICE_READ as well as
+    INVOICE_INTEGRATE (403 PERMISSION_DENIED without it).
 
     Args:
         idempotency_key (str | Unset):
@@ -224,6 +239,11 @@ async def asyncio(
     connector crashed after acknowledging) so that they can be finished;
     they stay at 93. Two concurrent claimers never receive the same invoice.
     An expired lease on a 92 invoice returns it to 90/91.
+
+    `include: ["invoice"]` embeds in each lease the invoice itself, exactly
+    as getInvoice returns it (status 92 or 93, under the new lease), so a
+    connector needs no read per invoice; it needs INVOICE_READ as well as
+    INVOICE_INTEGRATE (403 PERMISSION_DENIED without it).
 
     Args:
         idempotency_key (str | Unset):
