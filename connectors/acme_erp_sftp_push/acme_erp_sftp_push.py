@@ -8,8 +8,9 @@ write is acknowledged before a file gets its final name; stale temporary
 files of a crashed run are cleaned at start; remote names are safe whatever
 the invoice number holds; and a crash at any step neither loses nor
 duplicates a file (a delivery journal on the server lets the next run finish
-what was delivered but not yet reported). Reading invoices, uploads and
-reports overlap, up to ``concurrency`` at once.
+what was delivered but not yet reported). The claim carries the invoices,
+uploads run on up to ``concurrency`` SFTP channels, and a batch is
+acknowledged and reported in one request each.
 
 Several workers may run it at once with the same settings (the docs'
 "Concurrency" note): invoices are shared out by claim and lease; the delta
@@ -181,7 +182,10 @@ def run(context: JobContext) -> dict[str, Any]:
     # server and leave the stream's cursor alone.
     recovered = inv_load.recover_pending_results(limit=config.batch_size, lease_ttl_seconds=config.lease_ttl_seconds)
     leases = inv_load.claim(
-        state="PendingIntegration", limit=config.batch_size, lease_ttl_seconds=config.lease_ttl_seconds
+        state="PendingIntegration",
+        limit=config.batch_size,
+        lease_ttl_seconds=config.lease_ttl_seconds,
+        with_invoices=True,  # the claim carries each invoice: no read per invoice
     )
     if not leases and not recovered:
         context.logger.info("Nothing to push - no PendingIntegration invoices.", step="claim")
@@ -216,7 +220,10 @@ def run(context: JobContext) -> dict[str, Any]:
             push_batch(push, config, leases, today, recovered=recovered)
             for _batch in range(1, config.max_batches):  # later batches: claimed once the previous one is reported
                 leases = inv_load.claim(
-                    state="PendingIntegration", limit=config.batch_size, lease_ttl_seconds=config.lease_ttl_seconds
+                    state="PendingIntegration",
+                    limit=config.batch_size,
+                    lease_ttl_seconds=config.lease_ttl_seconds,
+                    with_invoices=True,  # the claim carries each invoice: no read per invoice
                 )
                 if not leases:
                     break

@@ -1,12 +1,14 @@
 """Claimed invoices to an SFTP outbox and reported back: the bookkeeping every push connector would repeat.
 
 A connector says what an invoice becomes (its files); ``InvoicePush`` does
-the rest of the docs' five steps: it fetches the claimed invoices, delivers
-them exactly once through an ``Outbox``, acknowledges and reports each, and
-finishes what a crashed run delivered but never reported. Reading invoices
-and reporting results overlap the uploads (a small thread pool; the API
-client is thread-safe). The per-invoice API calls sit in ``fetch`` and
-``finish``/``fail``, the places a batch API would take over.
+the rest of the docs' five steps: it takes the claimed invoices (carried by
+the claim with ``with_invoices=True``, else read ahead on a small thread
+pool), delivers them exactly once through an ``Outbox``, then acknowledges
+and reports the whole batch in two requests (``acknowledge_all``,
+``report_results``), and finishes what a crashed run delivered but never
+reported. A batch is reported once its files are all in place, so a crash
+before that leaves every delivered invoice at 92 or 93 with its journal
+record: the next run reports it without uploading it again.
 """
 
 from __future__ import annotations
@@ -14,16 +16,18 @@ from __future__ import annotations
 import posixpath
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from nuntiq_sdk._exceptions import NuntiqError
+from nuntiq_sdk.objects.invoice import IntegrationResult, LeasedInvoice
 from nuntiq_sdk.sftp._journal import PlannedFile
 from nuntiq_sdk.sftp._outbox import Delivery, Outbox, Outcome
 
 if TYPE_CHECKING:
     from nuntiq_sdk._context import JobContext
+    from nuntiq_sdk._generated.views import ProblemDetails
     from nuntiq_sdk.objects.invoice import Invoice, InvoiceLoad, Lease, LeaseKeeper
 
 __all__ = ["InvoicePush", "give_back"]
@@ -32,6 +36,17 @@ DELIVERED_MESSAGE = "SFTP_DELIVERED"
 FAILURE_CODE = "SFTP_UPLOAD_FAILED"
 REPORTED = (97, 100)
 MAX_KEYS_CHECKED = 100  # API look-ups per run for records a crashed run left
+
+
+def _why(problem: ProblemDetails | None) -> str:
+    if problem is None:
+        return "refused without a reason"
+    return f"{problem.code}: {problem.detail or problem.title}"
+
+
+def _lease_of(result: IntegrationResult) -> Lease:
+    assert not isinstance(result.lease, str)  # InvoicePush always reports under the Lease it delivered with
+    return result.lease
 
 
 def give_back(load: InvoiceLoad, leases: Sequence[Lease], context: JobContext) -> None:
@@ -72,7 +87,8 @@ class InvoicePush:
         )
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(concurrency, "nuntiq-api") if concurrency > 1 else None
-        self._pending: list[Future[None]] = []
+        self._delivered: list[tuple[Lease, list[str], bool]] = []  # queued for report(): lease, paths, recovered
+        self._failed: list[tuple[Lease, str, str]] = []  # lease, label, why
         self._cleaned = False
 
     def __enter__(self) -> InvoicePush:
@@ -92,35 +108,11 @@ class InvoicePush:
         with self._lock:
             self.summary[what] += 1
 
-    def _later(self, step: Callable[..., None], lease: Lease, *args: Any, **kwargs: Any) -> None:
-        """Run an API step on the pool (in order when there is none); whatever it raises stays with its invoice."""
-
-        def guarded() -> None:
-            try:
-                step(lease, *args, **kwargs)
-            except Exception as exc:
-                self._count("unreported")
-                self.context.logger.error(
-                    f"Could not finish {lease.invoice_token}: {type(exc).__name__}: {exc}; the next run finishes it",
-                    step="report",
-                    detail={"invoice_token": lease.invoice_token},
-                )
-
-        if self._pool is None:
-            guarded()
-        else:
-            self._pending.append(self._pool.submit(guarded))
-
-    def _wait(self) -> None:
-        pending, self._pending = self._pending, []
-        for future in pending:
-            future.result()
-
-    # -- the per-invoice API calls (batch calls go here) -------------------------------------------------
+    # -- the API calls ----------------------------------------------------------------------------
 
     def fetch(self, leases: Sequence[Lease]) -> Iterator[tuple[Lease, Invoice | Exception]]:
         """Each lease with its invoice (or the error reading it), in order; with a pool, all are read at once."""
-        if self._pool is None:
+        if self._pool is None or all(isinstance(lease, LeasedInvoice) for lease in leases):
             for lease in leases:
                 yield lease, self._read(lease)
             return
@@ -129,48 +121,89 @@ class InvoicePush:
             yield lease, future.result()
 
     def _read(self, lease: Lease) -> Invoice | Exception:
+        if isinstance(lease, LeasedInvoice):  # the claim carried it
+            return lease.invoice
         try:
             return self.load.get_by_token(lease.invoice_token)
         except Exception as exc:  # reading one invoice fails that invoice only
             return exc
 
     def finish(self, lease: Lease, paths: Sequence[str], *, recovered: bool = False) -> None:
-        """Acknowledge and report a delivered invoice; a failure here is left for the next run, never re-pushed."""
-        token = lease.invoice_token
-        try:
-            if lease.status == 92:
-                self.load.acknowledge(lease)
-            self.load.integration_result(
-                lease, success=True, external_id_1=paths[-1], external_message_1=DELIVERED_MESSAGE
-            )
-        except NuntiqError as exc:
-            self._count("unreported")
-            self.context.logger.error(
-                f"Delivered {paths[-1]} but could not report it: {exc}; the next run finishes it",
-                step="report",
-                detail={"invoice_token": token, "remote_path": paths[-1]},
-            )
-            return
-        self.outbox.settle(token)
-        self._count("recovered" if recovered else "pushed")
-        self.context.logger.info(
-            f"{'Finished' if recovered else 'Pushed'} {posixpath.basename(paths[-1])}",
-            step="pushed",
-            detail={"invoice_token": token, "remote_path": paths[-1]},
-        )
+        """Queue a delivered invoice's success for ``report``; its record stays until the report is taken."""
+        with self._lock:
+            self._delivered.append((lease, list(paths), recovered))
 
     def fail(self, lease: Lease, label: str, exc: BaseException) -> None:
-        """Report a delivery that did not happen (nothing is under a final name): 92 -> 97."""
+        """Queue the failure of a delivery that did not happen (nothing is under a final name): 92 -> 97."""
         message = f"{type(exc).__name__}: {exc}"
         self.context.logger.warn(f"Failed to push {label}: {message}", step="push", detail={"error": message})
-        try:
-            self.load.integration_result(lease, success=False, failure_code=FAILURE_CODE, failure_message=message[:500])
-        except NuntiqError as report_error:
-            self._count("unreported")
-            self.context.logger.error(f"Could not report the failure of {label}: {report_error}", step="report")
+        with self._lock:
+            self._failed.append((lease, label, message))
+
+    def report(self) -> None:
+        """Acknowledge the delivered invoices and report every queued result, in two requests per batch.
+
+        An invoice whose acknowledgement or report is refused or lost is
+        counted ``unreported`` and keeps its journal record: the next run
+        finishes it and never uploads it again.
+        """
+        with self._lock:
+            delivered, self._delivered = self._delivered, []
+            failed, self._failed = self._failed, []
+        unacknowledged = [lease for lease, _, _ in delivered if lease.status == 92]
+        refused: dict[str, str] = {}
+        if unacknowledged:
+            try:
+                for acknowledged in self.load.acknowledge_all(unacknowledged):
+                    if acknowledged.outcome == "refused":
+                        refused[acknowledged.invoice_token] = _why(acknowledged.problem)
+            except NuntiqError as exc:
+                refused.update(dict.fromkeys((lease.invoice_token for lease in unacknowledged), str(exc)))
+        for lease, paths, _ in delivered:
+            if lease.invoice_token in refused:
+                self._unreported(lease, f"Delivered {paths[-1]} but", refused[lease.invoice_token])
+        results = [
+            IntegrationResult(lease, True, external_id_1=paths[-1], external_message_1=DELIVERED_MESSAGE)
+            for lease, paths, _ in delivered
+            if lease.invoice_token not in refused
+        ]
+        results += [
+            IntegrationResult(lease, False, failure_code=FAILURE_CODE, failure_message=message[:500])
+            for lease, _, message in failed
+        ]
+        if not results:
             return
-        self.outbox.settle(lease.invoice_token)
-        self._count("failed")
+        try:
+            outcomes = self.load.report_results(results)
+        except NuntiqError as exc:
+            for result in results:
+                self._unreported(_lease_of(result), "Handled it but", str(exc))
+            return
+        done = {lease.invoice_token: (paths, recovered) for lease, paths, recovered in delivered}
+        for result, outcome in zip(results, outcomes, strict=True):
+            lease = _lease_of(result)
+            if outcome.outcome == "refused":
+                self._unreported(lease, "Handled it but", _why(outcome.problem))
+                continue
+            self.outbox.settle(lease.invoice_token)
+            if not result.success:
+                self._count("failed")
+                continue
+            paths, recovered = done[lease.invoice_token]
+            self._count("recovered" if recovered else "pushed")
+            self.context.logger.info(
+                f"{'Finished' if recovered else 'Pushed'} {posixpath.basename(paths[-1])}",
+                step="pushed",
+                detail={"invoice_token": lease.invoice_token, "remote_path": paths[-1]},
+            )
+
+    def _unreported(self, lease: Lease, what: str, why: str) -> None:
+        self._count("unreported")
+        self.context.logger.error(
+            f"{what} could not report {lease.invoice_number or lease.invoice_token}: {why}; the next run finishes it",
+            step="report",
+            detail={"invoice_token": lease.invoice_token},
+        )
 
     # -- the flow ------------------------------------------------------------------------------
 
@@ -206,7 +239,7 @@ class InvoicePush:
             self._clean_up(self.outbox.records(left_by_dead_runs=True), [*leases, *recovered])
         for lease in recovered:
             paths = batch.earlier(lease.invoice_token) or ["(delivered by an earlier run)"]
-            self._later(self.finish, lease, paths, recovered=True)
+            self.finish(lease, paths, recovered=True)
         todo = []
         for lease in leases:
             earlier = batch.earlier(lease.invoice_token)
@@ -214,22 +247,22 @@ class InvoicePush:
                 todo.append(lease)
                 continue
             self._count("already_delivered")
-            self._later(self.finish, lease, earlier)
+            self.finish(lease, earlier)
         by_key = {lease.invoice_token: lease for lease in todo}
         labels: dict[str, str] = {}
 
         def on_done(outcome: Outcome) -> None:
             for key in outcome.delivery.keys:
                 if outcome.error is not None:
-                    self._later(self.fail, by_key[key], labels.get(key, key), outcome.error)
+                    self.fail(by_key[key], labels.get(key, key), outcome.error)
                 else:
-                    self._later(self.finish, by_key[key], outcome.paths)
+                    self.finish(by_key[key], outcome.paths)
 
         deliveries = self._each(todo, files_for, labels) if together is None else self._together(todo, together)
         try:
             batch.deliver(deliveries, on_done)
         finally:
-            self._wait()
+            self.report()
         self.outbox.forget_settled()
 
     def _live(self, leases: Sequence[Lease]) -> Iterator[tuple[Lease, Invoice]]:

@@ -145,46 +145,33 @@ def assert_finished_exactly_once(world: PushWorld, tokens: list[str]) -> None:
 
 
 KILL_POINTS_PER_INVOICE = [
-    pytest.param("InvoiceLoad.claim:1:after", "'PendingIntegration'", [92, 92, 92, 92], False, id="after-claim"),
+    # (kill point, match, statuses at the crash, how many files had their final name, a temporary file of INV-0002 left)
+    # A batch is acknowledged and reported once all its files are in place (two requests), so at any crash
+    # before that every invoice is still at 92.
+    pytest.param("InvoiceLoad.claim:1:after", "'PendingIntegration'", [92, 92, 92, 92], 0, False, id="after-claim"),
     # Every temporary file written, the batch's journal record not yet: nothing delivered.
-    pytest.param("step:record:1:before", None, [92, 92, 92, 92], True, id="mid-upload-temp-written"),
-    pytest.param("step:rename:2:before", None, [100, 92, 92, 92], True, id="between-journal-and-rename"),
-    pytest.param("step:rename:2:after", None, [100, 92, 92, 92], False, id="right-after-rename"),
-    pytest.param("InvoiceLoad.acknowledge:2:before", None, [100, 92, 92, 92], False, id="after-upload-before-ack"),
+    pytest.param("step:record:1:before", None, [92, 92, 92, 92], 0, True, id="mid-upload-temp-written"),
+    pytest.param("step:rename:2:before", None, [92, 92, 92, 92], 1, True, id="between-journal-and-rename"),
+    pytest.param("step:rename:2:after", None, [92, 92, 92, 92], 2, False, id="right-after-rename"),
     pytest.param(
-        "InvoiceLoad.integration_result:2:before",
-        "success=True",
-        [100, 93, 92, 92],
-        False,
-        id="after-ack-before-result",
+        "InvoiceLoad.acknowledge_all:1:before", None, [92, 92, 92, 92], 4, False, id="after-upload-before-ack"
     ),
+    pytest.param("InvoiceLoad.report_results:1:before", None, [93, 93, 93, 93], 4, False, id="after-ack-before-result"),
 ]
 
 
-@pytest.mark.parametrize(("kill_at", "match", "statuses_at_crash", "temp_left"), KILL_POINTS_PER_INVOICE)
+@pytest.mark.parametrize(("kill_at", "match", "statuses_at_crash", "landed", "temp_left"), KILL_POINTS_PER_INVOICE)
 def test_killed_run_is_finished_by_the_rerun_exactly_once(
-    push_world: PushWorld, kill_at: str, match: str | None, statuses_at_crash: list[int], temp_left: bool
+    push_world: PushWorld, kill_at: str, match: str | None, statuses_at_crash: list[int], landed: int, temp_left: bool
 ) -> None:
     tokens = push_world.invoices(4)
     run_killed(push_world, kill_at, match=match)
 
-    # What the crash left: the 2nd invoice caught mid-flight, the 1st done, the rest claimed.
+    # What the crash left: the first ``landed`` files under their final names, nothing reported yet.
     assert push_world.statuses(tokens) == statuses_at_crash
-    delivered_at_crash = invoice_numbers_delivered(push_world)
-    if kill_at.startswith("InvoiceLoad.claim"):
-        assert delivered_at_crash == Counter()
-    elif kill_at.startswith("step:record"):  # the batch's files are all temporary, none delivered
-        assert delivered_at_crash == Counter()
-        assert any(TEMP_OF_RUN.match(name) and "~INV-0002-" in name for name in temp_files(push_world)), temp_files(
-            push_world
-        )
-    elif temp_left:
-        assert delivered_at_crash == Counter(["INV-0001"])
-        assert any(TEMP_OF_RUN.match(name) and "~INV-0002-" in name for name in temp_files(push_world)), temp_files(
-            push_world
-        )
-    else:
-        assert delivered_at_crash == Counter(["INV-0001", "INV-0002"])
+    assert invoice_numbers_delivered(push_world) == Counter(numbers(landed))
+    second_is_temporary = any(TEMP_OF_RUN.match(name) and "~INV-0002-" in name for name in temp_files(push_world))
+    assert second_is_temporary is temp_left, temp_files(push_world)
 
     result = rerun(push_world)
     assert_finished_exactly_once(push_world, tokens)
@@ -200,13 +187,13 @@ def test_a_rerun_after_the_erp_picked_the_files_up_still_delivers_once(push_worl
         path.rename(push_world.sent / path.name)
     result = rerun(push_world)
     assert_finished_exactly_once(push_world, tokens)
-    assert '"already_delivered": 1' in result.stdout
+    assert '"already_delivered": 2' in result.stdout  # INV-0001 and INV-0002, found in sent/ by their record
     assert push_world.status(tokens[1])["external_id_1"].startswith("/inbound/invoices/sent/INV-0002-")
 
 
 def test_a_second_rerun_does_nothing(push_world: PushWorld) -> None:
     tokens = push_world.invoices(4)
-    run_killed(push_world, "InvoiceLoad.acknowledge:2:before")
+    run_killed(push_world, "InvoiceLoad.acknowledge_all:1:before")
     rerun(push_world)
     assert_finished_exactly_once(push_world, tokens)
     files_before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in push_world.delivered()}
@@ -250,8 +237,8 @@ KILL_POINTS_BATCH = [
     pytest.param("step:record:1:before", False, True, id="mid-upload-temp-written"),
     pytest.param("step:rename:1:before", False, True, id="between-journal-and-rename"),
     pytest.param("step:rename:1:after", True, False, id="right-after-rename"),
-    pytest.param("InvoiceLoad.acknowledge:2:before", True, False, id="mid-batch-acknowledge"),
-    pytest.param("InvoiceLoad.integration_result:3:before", True, False, id="mid-batch-result"),
+    pytest.param("InvoiceLoad.acknowledge_all:1:before", True, False, id="before-batch-acknowledge"),
+    pytest.param("InvoiceLoad.report_results:1:before", True, False, id="before-batch-result"),
 ]
 
 
@@ -365,7 +352,7 @@ def test_the_docs_connector_duplicates_a_file_when_killed_after_upload_before_ac
 
 def test_our_connector_does_not_duplicate_in_the_same_scenario(push_world: PushWorld) -> None:
     tokens = push_world.invoices(4)
-    run_killed(push_world, "InvoiceLoad.acknowledge:2:before")
+    run_killed(push_world, "InvoiceLoad.acknowledge_all:1:before")
     for path in push_world.delivered():
         path.rename(push_world.sent / path.name)
     rerun(push_world)

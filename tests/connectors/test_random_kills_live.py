@@ -55,8 +55,8 @@ KILL_POINTS = [
     ("InvoiceLoad.claim", ("after",)),
     ("InvoiceLoad.recover_pending_results", ("after",)),
     ("InvoiceLoad.get_by_token", ("before", "after")),
-    ("InvoiceLoad.acknowledge", ("before", "after")),
-    ("InvoiceLoad.integration_result", ("before", "after")),
+    ("InvoiceLoad.acknowledge_all", ("before", "after")),  # a batch's acknowledgement and report: one request each
+    ("InvoiceLoad.report_results", ("before", "after")),
     ("step:upload", ("before", "after")),  # the SDK's delivery steps (nuntiq_sdk.sftp.observe_delivery_steps)
     ("step:record", ("before", "after")),
     ("step:rename", ("before", "after")),
