@@ -79,6 +79,7 @@ def _instrument() -> None:
     SFTPClient._async_request = timed_async_request  # type: ignore[method-assign]
     SFTPClient._read_response = timed_read_response  # type: ignore[method-assign]
     nuntiq_sdk.sftp.connect_sftp = timed_connect_sftp  # the connector imports it by name after this
+    nuntiq_sdk.sftp._outbox.connect_sftp = timed_connect_sftp  # type: ignore[attr-defined]  # the Outbox's logins
 
 
 def _run(argv: list[str]) -> int:

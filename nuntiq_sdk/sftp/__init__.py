@@ -9,9 +9,10 @@ What the product docs' upload code gets wrong, and this module does instead:
   branch never runs. Here the final name is chosen free in the outbox *and*
   in ``sent/`` first, and the move uses SFTP ``rename``, which never
   replaces; a name taken meanwhile is detected and the next suffix tried.
-- ``os.fsync(f.fileno())`` is not valid on a paramiko file. Pipelined writes
-  can fail silently, so the uploaded size is confirmed on the server before
-  and after the rename.
+- ``os.fsync(f.fileno())`` is not valid on a paramiko file. A pipelined
+  write's every acknowledgement is read before the file is closed (see
+  ``SFTPConnection.write_file``), and a delivery is checked by size and
+  sha256 wherever a rerun must decide whether it happened.
 - Temporary files are hidden and recognisable (``.nuntiq-<owner>~<name>.<id>.tmp``,
   or ``.nuntiq-<owner>~<run>~<name>.<id>.tmp`` when the connection is tagged
   with a run), removed on failure (again after a reconnect if the connection
@@ -30,7 +31,10 @@ default): ``sftp_host``, ``sftp_port`` (22), ``sftp_user``; secret
 Split by responsibility: ``_connection`` (settings, host keys, the
 connection and what connectors need of a server), ``_naming`` (safe names,
 the one collision rule, temporary names), ``_journal`` (exactly-once work
-across crashes), ``_dropfolder`` (reading a folder another system writes to: settling, sidecars
+across crashes), ``_outbox`` (a batch of files delivered exactly once in
+about four requests per file, on several channels; the ``DeliveryStep`` seam),
+``_push`` (claimed invoices delivered and reported: ``InvoicePush``),
+``_dropfolder`` (reading a folder another system writes to: settling, sidecars
 paired with their files into documents, archive and error moves through the journal).
 """
 
@@ -60,20 +64,29 @@ from nuntiq_sdk.sftp._dropfolder import (
     settled,
     stem_of,
 )
-from nuntiq_sdk.sftp._journal import DeliveryJournal, PlannedFile
+from nuntiq_sdk.sftp._journal import DeliveryJournal, FileEntry, PlannedFile
 from nuntiq_sdk.sftp._naming import TEMP_PREFIX, TEMP_SUFFIX, safe_remote_name, suffixed
+from nuntiq_sdk.sftp._outbox import Delivery, DeliveryStep, Outbox, OutboxBatch, Outcome, observe_delivery_steps
+from nuntiq_sdk.sftp._push import InvoicePush, give_back
 
 __all__ = [
     "CONNECTION_ERRORS",
     "PARTIAL_SUFFIXES",
     "TEMP_PREFIX",
     "TEMP_SUFFIX",
+    "Delivery",
     "DeliveryJournal",
+    "DeliveryStep",
     "Document",
     "DocumentProblem",
     "DropFolder",
+    "FileEntry",
     "HostKeyVerificationError",
+    "InvoicePush",
     "Listing",
+    "Outbox",
+    "OutboxBatch",
+    "Outcome",
     "Plan",
     "PlannedFile",
     "RemoteFile",
@@ -83,8 +96,10 @@ __all__ = [
     "Sidecar",
     "SidecarRules",
     "connect_sftp",
+    "give_back",
     "is_partial",
     "local_name",
+    "observe_delivery_steps",
     "pair_documents",
     "plain_name_problem",
     "read_sidecar",

@@ -176,6 +176,8 @@ class SFTPConnection:
         settings: SFTPSettings,
         owner: str = "sdk",
         run_tag: str | None = None,
+        *,
+        owns_transport: bool = True,
     ) -> None:
         self.transport = transport
         self.sftp = client
@@ -185,6 +187,7 @@ class SFTPConnection:
         self.run_tag = None if run_tag is None else safe_remote_name(run_tag)
         # Temporary files whose removal failed (the connection dropped): remove them on the next connection.
         self.unremoved: list[str] = []
+        self.owns_transport = owns_transport  # a channel of another connection closes only its channel
 
     def __enter__(self) -> SFTPConnection:
         return self
@@ -198,7 +201,23 @@ class SFTPConnection:
         try:
             self.sftp.close()
         finally:
-            self.transport.close()
+            if self.owns_transport:
+                self.transport.close()
+
+    def open_channel(self) -> SFTPConnection:
+        """Another SFTP channel over this connection's SSH transport: no new login, its own request stream.
+
+        Why: one SFTP channel answers one request at a time for a caller that waits on each, so
+        uploads on several channels overlap their round trips; closing the channel leaves the
+        transport (and this connection) open.
+        """
+        client = self.transport.open_sftp_client()
+        if client is None:
+            raise SFTPDeliveryError("the server refused to open another SFTP channel")
+        client.get_channel().settimeout(self.settings.timeout)  # type: ignore[union-attr]
+        channel = SFTPConnection(self.transport, client, self.settings, self.owner, None, owns_transport=False)
+        channel.run_tag = self.run_tag
+        return channel
 
     # -- queries -------------------------------------------------------------------
 
@@ -255,7 +274,12 @@ class SFTPConnection:
 
     # -- delivery --------------------------------------------------------------------
 
-    def clean_stale_temp_files(self, remote_dir: str, is_live: Callable[[str], bool] | None = None) -> list[str]:
+    def clean_stale_temp_files(
+        self,
+        remote_dir: str,
+        is_live: Callable[[str], bool] | None = None,
+        listing: Sequence[paramiko.SFTPAttributes] | None = None,
+    ) -> list[str]:
         """Remove this owner's temporary files a crashed run left in ``remote_dir``; returns their paths.
 
         Only files named with this connection's ``owner`` are touched: another
@@ -263,12 +287,12 @@ class SFTPConnection:
         tagged with a run are kept if the run is this connection's, or if
         ``is_live(run_tag)`` says that run still works (a concurrent worker of
         the same connector); without ``is_live`` only one run at a time may
-        use the owner.
+        use the owner. ``listing``: ``remote_dir``'s entries if the caller listed it already.
         """
         prefix = temp_prefix(self.owner)
         removed: list[str] = []
         liveness: dict[str, bool] = {}
-        for entry in self.sftp.listdir_attr(remote_dir):
+        for entry in self.sftp.listdir_attr(remote_dir) if listing is None else listing:
             name = entry.filename
             if not (name.startswith(prefix) and name.endswith(TEMP_SUFFIX) and stat.S_ISREG(entry.st_mode or 0)):
                 continue
@@ -276,7 +300,10 @@ class SFTPConnection:
             if tagged and (tag == self.run_tag or (is_live is not None and liveness.setdefault(tag, is_live(tag)))):
                 continue
             path = posixpath.join(remote_dir, name)
-            self.sftp.remove(path)
+            try:
+                self.sftp.remove(path)
+            except FileNotFoundError:
+                continue  # gone since the listing: its run renamed or removed it before it ended
             removed.append(path)
         return removed
 
@@ -308,6 +335,46 @@ class SFTPConnection:
         except BaseException:
             self._remove_quietly(temp)
             raise
+
+    def write_file(self, path: str, data: bytes) -> None:
+        """Write ``data`` as the file ``path`` (created or truncated) in three requests for up to 32 KiB: open,
+        write, close (one more write per further 32 KiB), every write acknowledged before it returns.
+
+        No STAT afterwards, and why none is needed: an SFTP WRITE has no short
+        count - it writes all its bytes or answers an error status - so once
+        every WRITE of the file answered OK, the server holds ``len(data)``
+        bytes and a STAT would only repeat that. The catch is paramiko's: a
+        pipelined file's WRITE answers are *not* checked at ``close()`` (they
+        are read and dropped), which is how a pipelined upload fails silently.
+        So the writes are pipelined (sent without waiting) and then their
+        answers are read and checked here, before the CLOSE. What no answer
+        can prove (a server that lies) is caught where it matters, by the
+        sha256 a delivery record is checked with.
+        """
+        try:
+            with self.sftp.open(path, "wb") as handle:
+                handle.set_pipelined(True)
+                handle.write(data)
+                handle.flush()
+                pending = getattr(handle, "_reqs", None)  # paramiko's outstanding WRITE request numbers
+                while pending:
+                    self.sftp._read_response(pending.popleft())  # type: ignore[attr-defined]  # IOError on failure
+        except OSError as exc:
+            raise SFTPDeliveryError(f"writing {path} failed: {exc}") from exc
+
+    def rename_no_clobber(self, source: str, target: str) -> bool:
+        """Rename ``source`` to ``target`` in one request unless ``target`` exists; False if it does.
+
+        SFTP ``rename`` never replaces a file; only when it fails is ``target``
+        looked at (one STAT), to tell "taken meanwhile" from a real error.
+        """
+        try:
+            self.sftp.rename(source, target)
+        except OSError as exc:
+            if self.exists(target):
+                return False
+            raise SFTPDeliveryError(f"renaming {source} to {target} failed: {exc}") from exc
+        return True
 
     def _write_confirmed(self, path: str, data: bytes) -> None:
         try:

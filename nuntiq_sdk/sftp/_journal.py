@@ -5,19 +5,20 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from nuntiq_sdk._exceptions import ConfigError
-from nuntiq_sdk.sftp._connection import MAX_RENAME_RACES, RemoteFile, SFTPConnection, SFTPDeliveryError
-from nuntiq_sdk.sftp._naming import MAX_COLLISION_SUFFIX, suffixed
+from nuntiq_sdk.sftp._connection import RemoteFile, SFTPConnection, SFTPDeliveryError
+from nuntiq_sdk.sftp._naming import MAX_COLLISION_SUFFIX, safe_remote_name, suffixed
 
 if TYPE_CHECKING:
     from nuntiq_sdk._logging import ConnectorLogger
 
-__all__ = ["DeliveryJournal", "PlannedFile"]
+__all__ = ["DeliveryJournal", "FileEntry", "PlannedFile"]
 
 
 def _check_remote_dir(name: str, value: object) -> str:
@@ -26,6 +27,43 @@ def _check_remote_dir(name: str, value: object) -> str:
     if "\x00" in value or ".." in value.split("/"):
         raise ConfigError([f"config.{name} must not contain '..' or NUL, got {value!r}"])
     return value.rstrip("/") or "/"
+
+
+RECORD_PREFIX = "delivery-"
+
+
+def is_record_name(name: str) -> bool:
+    """A delivery record of any owner: ``delivery-...json``, or a one-key record of earlier versions."""
+    stem = name.removesuffix(".json")
+    return name.endswith(".json") and (
+        name.startswith(RECORD_PREFIX) or (len(stem) == 40 and all(c in "0123456789abcdef" for c in stem))
+    )
+
+
+def record_owner_and_run(name: str) -> tuple[str, str] | None:
+    """``(owner, run)`` of a record named by ``DeliveryJournal.new_record_path``; None for other names."""
+    if not (name.startswith(RECORD_PREFIX) and name.endswith(".json")):
+        return None
+    parts = name[len(RECORD_PREFIX) : -len(".json")].split("~")
+    return (parts[0], parts[1]) if len(parts) == 3 else None
+
+
+@attrs.frozen
+class FileEntry:
+    """One delivered file as a record names it: its final path, size and sha256."""
+
+    path: str
+    size: int
+    sha256: str
+
+    @classmethod
+    def of(cls, path: str, data: bytes) -> FileEntry:
+        """The entry for ``data`` delivered as ``path``: what a rerun compares the file with."""
+        return cls(path, len(data), hashlib.sha256(data).hexdigest())
+
+    def as_json(self) -> dict[str, object]:
+        """The entry as a record stores it."""
+        return {"path": self.path, "size": self.size, "sha256": self.sha256}
 
 
 @attrs.frozen
@@ -48,13 +86,14 @@ class DeliveryJournal:
     finishes a plan a killed run left, moving a source only if it is still the
     planned file (same size and mtime).
 
-    Deliveries:
-    Before a delivery's files are moved to their final names, a small record
-    (``<state_dir>/<key digest>.json``: each file's final path, size and
-    sha256) is written. A rerun that finds the record and every file intact -
-    in its folder or already moved to one of ``also_taken_in`` (the ERP's
-    ``sent/``) - knows the delivery happened and must not be repeated. The
-    record is removed once the caller has reported the result.
+    Deliveries (the records ``Outbox`` keeps): before any file of a batch is
+    renamed to its final name, one record for the whole batch
+    (``<state_dir>/delivery-<owner>~<run>~<id>.json``: per delivery its keys
+    and each file's final path, size and sha256) is written. A rerun that
+    finds a record naming a key and every file of it intact - in its folder
+    or already moved to one of ``also_taken_in`` (the ERP's ``sent/``) -
+    knows the delivery happened and must not be repeated. A record is removed
+    once every key in it is reported.
     """
 
     def __init__(self, connection: SFTPConnection, state_dir: str, logger: ConnectorLogger | None = None) -> None:
@@ -63,134 +102,113 @@ class DeliveryJournal:
         self.logger = logger  # says when a planned move finds its source changed or its target taken
         self._ready = False
 
-    def _record_path(self, key: str) -> str:
-        return posixpath.join(self.state_dir, hashlib.sha256(key.encode()).hexdigest()[:40] + ".json")
-
     def _ensure_dir(self) -> None:
+        """Create the state folder unless known to exist: one MKDIR, a STAT only if that fails."""
         if not self._ready:
             try:
-                if not self.connection.exists(self.state_dir):
-                    self.connection.make_dir(self.state_dir)
+                self.connection.sftp.mkdir(self.state_dir)
             except OSError as exc:
-                raise SFTPDeliveryError(f"creating the delivery journal folder {self.state_dir} failed: {exc}") from exc
+                if not self.connection.exists(self.state_dir):
+                    raise SFTPDeliveryError(
+                        f"creating the delivery journal folder {self.state_dir} failed: {exc}"
+                    ) from exc
             self._ready = True
 
-    def delivered(self, key: str, also_taken_in: Sequence[str] = ()) -> list[str] | None:
-        """The final paths of an earlier, complete delivery of ``key``; None if it must be (re)done."""
-        sftp = self.connection.sftp
-        try:
-            with sftp.open(self._record_path(key), "rb") as handle:
-                record = json.loads(handle.read().decode("utf-8"))
-        except (OSError, ValueError):
-            return None
-        paths: list[str] = []
-        for entry in record.get("files", []):
-            found = self._find_intact(entry, also_taken_in)
-            if found is None:
-                return None
-            paths.append(found)
-        return paths or None
+    # -- deliveries ---------------------------------------------------------------------------
 
-    def _find_intact(self, entry: dict[str, object], also_taken_in: Sequence[str]) -> str | None:
-        path = str(entry["path"])
+    def new_record_path(self) -> str:
+        """A fresh record name, ``delivery-<owner>~<run>~<id>.json``: whose it is shows without reading it."""
+        connection = self.connection
+        run = connection.run_tag or "untagged"
+        return posixpath.join(
+            self.state_dir, f"{RECORD_PREFIX}{safe_remote_name(connection.owner)}~{run}~{uuid.uuid4().hex[:12]}.json"
+        )
+
+    def write_record(
+        self,
+        deliveries: Sequence[tuple[Sequence[str], Sequence[FileEntry]]],
+        connection: SFTPConnection | None = None,
+        *,
+        path: str | None = None,
+    ) -> str:
+        """Write one record for ``deliveries`` (each: its keys, its files' final paths, sizes, sha256); its path.
+
+        Written once, under its final name (open, write, close), never
+        rewritten: a torn record does not parse, which reads as "not
+        delivered: redo", and nothing was renamed before the record's close
+        returned. ``connection``: another channel to write it on; ``path``: a
+        name from ``new_record_path`` (default: a fresh one).
+        """
+        self._ensure_dir()
+        path = path or self.new_record_path()
+        body = {
+            "deliveries": [{"keys": list(keys), "files": [e.as_json() for e in files]} for keys, files in deliveries]
+        }
+        (connection or self.connection).write_file(path, json.dumps(body).encode("utf-8"))
+        return path
+
+    def read_record(self, name: str) -> dict[str, list[FileEntry]] | None:
+        """The files each key of the record ``name`` (in the state folder) vouches for; None if it does not parse.
+
+        Reads this format and the one-key records of earlier versions
+        (``{"key": ..., "files": [...]}``).
+        """
+        try:
+            data = json.loads(self.connection.read(posixpath.join(self.state_dir, name)).decode("utf-8"))
+            groups = data["deliveries"] if "deliveries" in data else [{"keys": [data["key"]], "files": data["files"]}]
+            found: dict[str, list[FileEntry]] = {}
+            for group in groups:
+                files = [FileEntry(str(f["path"]), int(f["size"]), str(f["sha256"])) for f in group["files"]]
+                for key in group["keys"]:
+                    found.setdefault(str(key), []).extend(files)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return found
+
+    def record_names(self) -> list[str]:
+        """The delivery records in the state folder (none if it does not exist)."""
+        try:
+            names = self.connection.list_names(self.state_dir)
+        except FileNotFoundError:
+            return []
+        return [name for name in names if is_record_name(name)]
+
+    def intact(self, entry: FileEntry, also_taken_in: Sequence[str] = ()) -> str | None:
+        """Where the recorded file is now, byte for byte (its folder or one of ``also_taken_in``); None if nowhere."""
+        path = entry.path
         for candidate in (path, *(posixpath.join(d, posixpath.basename(path)) for d in also_taken_in)):
             try:
-                with self.connection.sftp.open(candidate, "rb") as handle:
-                    content = handle.read()
+                content = self.connection.read(candidate)
             except OSError:
                 continue
-            if len(content) == entry["size"] and hashlib.sha256(content).hexdigest() == entry["sha256"]:
+            if len(content) == entry.size and hashlib.sha256(content).hexdigest() == entry.sha256:
                 return candidate
         return None
 
-    def deliver(
-        self, keys: str | Sequence[str], files: Sequence[PlannedFile], also_taken_in: Sequence[str] = ()
-    ) -> list[str]:
-        """Upload ``files`` in order (put the one the ERP polls for last); returns their final paths.
+    def delivered(self, key: str, also_taken_in: Sequence[str] = ()) -> list[str] | None:
+        """The final paths of an earlier, complete delivery of ``key``; None if it must be (re)done.
 
-        ``keys`` names what was delivered: one invoice token, or every invoice
-        of a batch file (each then finds the delivery on its own). The record
-        always names the final path *before* the rename to it, also when a
-        name is taken meanwhile, so a crash at any point leaves a record that
-        is either true or points at a file that is not ours (and is redone).
+        Every record naming ``key`` is either true or points at files that are
+        not ours (missing, or other bytes): the first whose files are all
+        intact wins.
         """
-        keys = [keys] if isinstance(keys, str) else list(keys)
-        self._ensure_dir()
-        connection = self.connection
-        temps: list[str] = []
-        try:
-            for planned in files:
-                temps.append(connection.temp_path(planned.remote_dir, planned.name))
-                connection._write_confirmed(temps[-1], planned.data)
-            finals = [connection._free_name(p.remote_dir, p.name, also_taken_in) for p in files]
-            self._write_records(keys, files, finals)
-            for index, (planned, temp) in enumerate(zip(files, temps, strict=True)):
-                for _attempt in range(MAX_RENAME_RACES):
-                    if connection._rename_no_clobber(temp, finals[index], len(planned.data)):
-                        break
-                    finals[index] = connection._free_name(planned.remote_dir, planned.name, also_taken_in)
-                    self._write_records(keys, files, finals)
-                else:
-                    raise SFTPDeliveryError(f"{planned.name}: every free name was taken while moving; gave up")
-            return finals
-        except BaseException:
-            for temp in temps:
-                connection._remove_quietly(temp)
-            raise
+        for name in self.record_names():
+            files = (self.read_record(name) or {}).get(key)
+            if files:
+                paths = [self.intact(entry, also_taken_in) for entry in files]
+                if all(paths):
+                    return [p for p in paths if p]
+        return None
 
-    def _write_records(self, keys: Sequence[str], files: Sequence[PlannedFile], finals: Sequence[str]) -> None:
-        entries = [
-            {"path": final, "size": len(p.data), "sha256": hashlib.sha256(p.data).hexdigest()}
-            for p, final in zip(files, finals, strict=True)
-        ]
-        for key in keys:
-            path = self._record_path(key)
-            temp = self.connection.temp_path(self.state_dir, posixpath.basename(path))
-            sftp = self.connection.sftp
-            try:
-                self._write_record_file(temp, {"key": key, "files": entries})
-                try:
-                    sftp.rename(temp, path)
-                except OSError:
-                    if not self.connection.exists(path):
-                        raise
-                    sftp.remove(path)  # an earlier record of the same key (a retried delivery)
-                    sftp.rename(temp, path)
-            except OSError as exc:
-                self.connection._remove_quietly(temp)
-                if isinstance(exc, SFTPDeliveryError):
-                    raise
-                raise SFTPDeliveryError(f"recording the delivery in {path} failed: {exc}") from exc
-
-    def _write_record_file(self, path: str, record: dict[str, object]) -> None:
-        # No size check here: a torn record does not parse, which reads as "not delivered: redo".
-        with self.connection.sftp.open(path, "wb") as handle:
-            handle.write(json.dumps(record).encode("utf-8"))
-
-    def recorded_keys(self, limit: int = 100) -> list[str]:
-        """The keys of up to ``limit`` records (to prune those whose result is already reported)."""
-        if not self.connection.exists(self.state_dir):
-            return []
-        found: list[str] = []
-        for name in sorted(self.connection.sftp.listdir(self.state_dir))[:limit]:
-            if not name.endswith(".json"):
-                continue
-            try:
-                with self.connection.sftp.open(posixpath.join(self.state_dir, name), "rb") as handle:
-                    found.append(str(json.loads(handle.read().decode("utf-8"))["key"]))
-            except (OSError, ValueError, KeyError):
-                continue
-        return found
+    def remove_record(self, path: str) -> None:
+        """Drop a record once every key in it is reported (best effort: a stale record only costs a read)."""
+        self.connection._remove_quietly(path)
 
     def clean_stale_temp_files(self, is_live: Callable[[str], bool] | None = None) -> list[str]:
         """Remove records a crashed run was writing; see ``SFTPConnection.clean_stale_temp_files``."""
         if not self.connection.exists(self.state_dir):
             return []
         return self.connection.clean_stale_temp_files(self.state_dir, is_live)
-
-    def forget(self, key: str) -> None:
-        """Drop the record once the result is reported (best effort: a stale record only saves a re-upload)."""
-        self.connection._remove_quietly(self._record_path(key))
 
     # -- moves -----------------------------------------------------------------------------
 

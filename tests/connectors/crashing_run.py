@@ -1,24 +1,28 @@
 """``nuntiq`` that dies of SIGKILL at a chosen moment: ``python crashing_run.py run PATH --settings ...``.
 
 The crash-safety tests run a connector through this wrapper instead of
-``python -m nuntiq_cli``. ``NUNTIQ_TEST_KILL_AT`` names an SDK method and the
-call on which the process kills itself, hard (no ``finally``, no ``atexit``,
-no flushed buffers, open SFTP handles and leases left as they are)::
+``python -m nuntiq_cli``. ``NUNTIQ_TEST_KILL_AT`` names an SDK method, or a
+delivery step of ``nuntiq_sdk.sftp`` (the public seam
+``observe_delivery_steps``: ``upload``, ``record``, ``rename``, ``forget``),
+and the call on which the process kills itself, hard (no ``finally``, no
+``atexit``, no flushed buffers, open SFTP handles and leases left as they
+are)::
 
     NUNTIQ_TEST_KILL_AT="InvoiceLoad.acknowledge:2"            # before the 2nd call runs
-    NUNTIQ_TEST_KILL_AT="SFTPConnection._move_into_place:2:after"  # once the 2nd call has returned
+    NUNTIQ_TEST_KILL_AT="step:rename:2:after"                  # once the 2nd file got its final name
+    NUNTIQ_TEST_KILL_AT="step:record:1:before"                 # temporary files written, no journal record yet
     NUNTIQ_TEST_KILL_AT="IngestionLoad.submit:3:after"         # the 3rd invoice is in Nuntiq, its files not moved
 
 ``NUNTIQ_TEST_KILL_MATCH`` (optional) counts only the calls whose arguments,
-rendered as text (``'tok', success=True``), contain that string, e.g.
-``success=True`` or ``.nuntiq-state``. Just before dying the wrapper writes
-``crashing_run: SIGKILL ...`` to stderr, so a test can tell the kill it asked
-for from any other death.
+rendered as text (``'tok', success=True``; for a step its path and target),
+contain that string, e.g. ``success=True`` or ``.nuntiq-state``. Just before
+dying the wrapper writes ``crashing_run: SIGKILL ...`` to stderr, so a test
+can tell the kill it asked for from any other death.
 
 ``NUNTIQ_TEST_RIVAL_AT=N`` plays a rival writer: just before the Nth
-``SFTPConnection._move_into_place`` call, a file (not a CSV of ours) is
-written under the name that move is about to take, so the move has to pick
-the next free name. Without these variables it is plain ``nuntiq``.
+``rename`` step, a file (not a CSV of ours) is written under the name that
+rename is about to take, so the delivery has to pick the next free name.
+Without these variables it is plain ``nuntiq``.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from typing import Any
 from nuntiq_cli.__main__ import main
 from nuntiq_sdk.objects.ingestion import IngestionLoad
 from nuntiq_sdk.objects.invoice import InvoiceLoad
-from nuntiq_sdk.sftp import DeliveryJournal, SFTPConnection
+from nuntiq_sdk.sftp import DeliveryJournal, DeliveryStep, SFTPConnection, observe_delivery_steps
 
 KILL_AT_ENV = "NUNTIQ_TEST_KILL_AT"
 KILL_MATCH_ENV = "NUNTIQ_TEST_KILL_MATCH"
@@ -58,8 +62,36 @@ def _die(where: str) -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
+def arm_step(spec: str, match: str | None = None) -> None:
+    """``step:NAME:N[:before|after]``: die at the ``n``-th (matching) delivery step ``NAME`` (the SDK's seam)."""
+    _, name, count_text, *rest = spec.split(":")
+    moment = rest[0] if rest else "before"
+    if (
+        name not in ("upload", "record", "rename", "forget")
+        or moment not in ("before", "after")
+        or not count_text.isdigit()
+    ):
+        raise SystemExit(f"{KILL_AT_ENV}={spec!r}: expected step:upload|record|rename|forget:N[:before|after]")
+    kill_on = int(count_text)
+    calls = 0
+
+    def observe(step: DeliveryStep) -> None:
+        nonlocal calls
+        described = f"{step.path} -> {step.target}" if step.target else step.path
+        if step.name != name or step.moment != moment or (match is not None and match not in described):
+            return
+        calls += 1
+        if calls == kill_on:
+            _die(f"{moment} step {name} {calls} ({described[:200]})")
+
+    observe_delivery_steps(observe)
+
+
 def arm(spec: str, match: str | None = None) -> None:
     """Patch ``Class.method`` so that its ``n``-th (matching) call kills the process ``before`` or ``after`` it runs."""
+    if spec.startswith("step:"):
+        arm_step(spec, match)
+        return
     target, _, rest = spec.partition(":")
     count_text, _, moment = rest.partition(":")
     class_name, _, method_name = target.partition(".")
@@ -91,19 +123,17 @@ def arm(spec: str, match: str | None = None) -> None:
 
 def arm_rival(on_call: int) -> None:
     """Before the ``on_call``-th rename into place, take the name it wants (as another writer would)."""
-    original = SFTPConnection._rename_no_clobber
     calls = 0
 
-    @functools.wraps(original)
-    def patched(self: SFTPConnection, temp: str, final: str, *args: Any, **kwargs: Any) -> bool:
+    def observe(step: DeliveryStep) -> None:
         nonlocal calls
+        if step.name != "rename" or step.moment != "before" or step.target is None:
+            return
         calls += 1
         if calls == on_call:
-            with self.sftp.open(final, "wb") as handle:
-                handle.write(RIVAL_CONTENT)
-        return original(self, temp, final, *args, **kwargs)
+            step.connection.write_file(step.target, RIVAL_CONTENT)
 
-    SFTPConnection._rename_no_clobber = patched  # type: ignore[method-assign]
+    observe_delivery_steps(observe)
 
 
 if __name__ == "__main__":

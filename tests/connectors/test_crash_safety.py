@@ -1,7 +1,8 @@
 """Crash safety of the SFTP push: SIGKILL the connector at each step, rerun it, prove exactly-once delivery.
 
 Each test runs the connector through ``crashing_run.py`` (``nuntiq`` that
-kills itself with SIGKILL on the Nth call of a named SDK method), checks that
+kills itself with SIGKILL on the Nth call of a named SDK method, or at the
+Nth delivery step the SDK's ``observe_delivery_steps`` seam reports), checks that
 the process really died of SIGKILL at that moment and what the crash left
 behind, moves the sandbox clock past the leases a killed run leaves open
 (the delta run it left lapses within a minute and never blocks the rerun),
@@ -17,6 +18,12 @@ reruns the connector with plain ``nuntiq run`` and proves:
 The docs' own connector (seed 004) is run through the same crash as a
 contrast: it delivers a second file for the invoice it had uploaded but not
 acknowledged.
+
+The runs work strictly in order (``concurrency=1``), so a kill lands at one
+known moment: per batch the push uploads every file to a temporary name,
+writes one journal record, then per invoice renames its files and reports
+it. (The random kills in ``test_random_kills_live.py`` run with the default
+overlap.)
 
 These tests get a sandbox of their own: they move its clock by hours.
 """
@@ -67,6 +74,8 @@ def run_killed(
     **config: Any,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``connector`` through crashing_run.py and check that it died of SIGKILL where asked."""
+    if connector == CONNECTOR:
+        config.setdefault("concurrency", 1)  # one step at a time: the kill lands where the test says
     settings = world.write_settings(**config)
     command = [sys.executable, str(CRASHING_RUN), "run", str(connector), "--settings", str(settings)]
     command += ["--work-dir", str(world.work / "job")]
@@ -136,44 +145,33 @@ def assert_finished_exactly_once(world: PushWorld, tokens: list[str]) -> None:
 
 
 KILL_POINTS_PER_INVOICE = [
-    pytest.param("InvoiceLoad.claim:1:after", "'PendingIntegration'", [92, 92, 92, 92], False, id="after-claim"),
+    # (kill point, match, statuses at the crash, how many files had their final name, a temporary file of INV-0002 left)
+    # A batch is acknowledged and reported once all its files are in place (two requests), so at any crash
+    # before that every invoice is still at 92.
+    pytest.param("InvoiceLoad.claim:1:after", "'PendingIntegration'", [92, 92, 92, 92], 0, False, id="after-claim"),
+    # Every temporary file written, the batch's journal record not yet: nothing delivered.
+    pytest.param("step:record:1:before", None, [92, 92, 92, 92], 0, True, id="mid-upload-temp-written"),
+    pytest.param("step:rename:2:before", None, [92, 92, 92, 92], 1, True, id="between-journal-and-rename"),
+    pytest.param("step:rename:2:after", None, [92, 92, 92, 92], 2, False, id="right-after-rename"),
     pytest.param(
-        "DeliveryJournal._write_records:2:before", None, [100, 92, 92, 92], True, id="mid-upload-temp-written"
+        "InvoiceLoad.acknowledge_all:1:before", None, [92, 92, 92, 92], 4, False, id="after-upload-before-ack"
     ),
-    pytest.param(
-        "SFTPConnection._rename_no_clobber:2:before", None, [100, 92, 92, 92], True, id="between-journal-and-rename"
-    ),
-    pytest.param("SFTPConnection._rename_no_clobber:2:after", None, [100, 92, 92, 92], False, id="right-after-rename"),
-    pytest.param("InvoiceLoad.acknowledge:2:before", None, [100, 92, 92, 92], False, id="after-upload-before-ack"),
-    pytest.param(
-        "InvoiceLoad.integration_result:2:before",
-        "success=True",
-        [100, 93, 92, 92],
-        False,
-        id="after-ack-before-result",
-    ),
+    pytest.param("InvoiceLoad.report_results:1:before", None, [93, 93, 93, 93], 4, False, id="after-ack-before-result"),
 ]
 
 
-@pytest.mark.parametrize(("kill_at", "match", "statuses_at_crash", "temp_left"), KILL_POINTS_PER_INVOICE)
+@pytest.mark.parametrize(("kill_at", "match", "statuses_at_crash", "landed", "temp_left"), KILL_POINTS_PER_INVOICE)
 def test_killed_run_is_finished_by_the_rerun_exactly_once(
-    push_world: PushWorld, kill_at: str, match: str | None, statuses_at_crash: list[int], temp_left: bool
+    push_world: PushWorld, kill_at: str, match: str | None, statuses_at_crash: list[int], landed: int, temp_left: bool
 ) -> None:
     tokens = push_world.invoices(4)
     run_killed(push_world, kill_at, match=match)
 
-    # What the crash left: the 2nd invoice caught mid-flight, the 1st done, the rest claimed.
+    # What the crash left: the first ``landed`` files under their final names, nothing reported yet.
     assert push_world.statuses(tokens) == statuses_at_crash
-    delivered_at_crash = invoice_numbers_delivered(push_world)
-    if kill_at.startswith("InvoiceLoad.claim"):
-        assert delivered_at_crash == Counter()
-    elif temp_left:
-        assert delivered_at_crash == Counter(["INV-0001"])
-        assert any(TEMP_OF_RUN.match(name) and "~INV-0002-" in name for name in temp_files(push_world)), temp_files(
-            push_world
-        )
-    else:
-        assert delivered_at_crash == Counter(["INV-0001", "INV-0002"])
+    assert invoice_numbers_delivered(push_world) == Counter(numbers(landed))
+    second_is_temporary = any(TEMP_OF_RUN.match(name) and "~INV-0002-" in name for name in temp_files(push_world))
+    assert second_is_temporary is temp_left, temp_files(push_world)
 
     result = rerun(push_world)
     assert_finished_exactly_once(push_world, tokens)
@@ -184,18 +182,18 @@ def test_killed_run_is_finished_by_the_rerun_exactly_once(
 def test_a_rerun_after_the_erp_picked_the_files_up_still_delivers_once(push_world: PushWorld) -> None:
     """Killed right after the rename; the ERP moves what it sees to sent/ before the rerun."""
     tokens = push_world.invoices(4)
-    run_killed(push_world, "SFTPConnection._rename_no_clobber:2:after")
+    run_killed(push_world, "step:rename:2:after")
     for path in push_world.delivered():
         path.rename(push_world.sent / path.name)
     result = rerun(push_world)
     assert_finished_exactly_once(push_world, tokens)
-    assert '"already_delivered": 1' in result.stdout
+    assert '"already_delivered": 2' in result.stdout  # INV-0001 and INV-0002, found in sent/ by their record
     assert push_world.status(tokens[1])["external_id_1"].startswith("/inbound/invoices/sent/INV-0002-")
 
 
 def test_a_second_rerun_does_nothing(push_world: PushWorld) -> None:
     tokens = push_world.invoices(4)
-    run_killed(push_world, "InvoiceLoad.acknowledge:2:before")
+    run_killed(push_world, "InvoiceLoad.acknowledge_all:1:before")
     rerun(push_world)
     assert_finished_exactly_once(push_world, tokens)
     files_before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in push_world.delivered()}
@@ -216,13 +214,13 @@ def test_a_rerun_right_after_a_kill_proceeds_and_a_later_one_finishes_exactly_on
     killed run's invoices are still leased), its temporary files stay while its run may live, and a rerun
     once its leases lapsed (well within the docs' 2 minutes for the delta run) finishes the rest."""
     tokens = push_world.invoices(6)
-    run_killed(push_world, "DeliveryJournal._write_records:2:before", batch_size=4)
+    run_killed(push_world, "step:record:1:before", batch_size=4)  # its 4 files uploaded, none delivered
     left = [name for name in temp_files(push_world) if "~INV-0002-" in name]
     assert len(left) == 1, temp_files(push_world)
     assert TEMP_OF_RUN.match(left[0]), left
     at_once = push_world.run(timeout=RUN_TIMEOUT, batch_size=4)
     assert at_once.returncode == 0, at_once.stderr
-    assert push_world.statuses(tokens) == [100, 92, 92, 92, 100, 100]
+    assert push_world.statuses(tokens) == [92, 92, 92, 92, 100, 100]
     assert left[0] in temp_files(push_world)  # the killed run's delta run may still live: not touched yet
     push_world.sandbox.admin.advance_clock(119)  # the killed run's delta run lapsed; its leases did not
     state = push_world.sandbox.admin.get_invoice(tokens[1])
@@ -236,11 +234,11 @@ def test_a_rerun_right_after_a_kill_proceeds_and_a_later_one_finishes_exactly_on
 
 
 KILL_POINTS_BATCH = [
-    pytest.param("DeliveryJournal._write_records:1:before", False, True, id="mid-upload-temp-written"),
-    pytest.param("SFTPConnection._rename_no_clobber:1:before", False, True, id="between-journal-and-rename"),
-    pytest.param("SFTPConnection._rename_no_clobber:1:after", True, False, id="right-after-rename"),
-    pytest.param("InvoiceLoad.acknowledge:2:before", True, False, id="mid-batch-acknowledge"),
-    pytest.param("InvoiceLoad.integration_result:3:before", True, False, id="mid-batch-result"),
+    pytest.param("step:record:1:before", False, True, id="mid-upload-temp-written"),
+    pytest.param("step:rename:1:before", False, True, id="between-journal-and-rename"),
+    pytest.param("step:rename:1:after", True, False, id="right-after-rename"),
+    pytest.param("InvoiceLoad.acknowledge_all:1:before", True, False, id="before-batch-acknowledge"),
+    pytest.param("InvoiceLoad.report_results:1:before", True, False, id="before-batch-result"),
 ]
 
 
@@ -264,29 +262,37 @@ def test_killed_batch_run_is_finished_by_the_rerun_exactly_once(
 # -- defects found: each test fails until the SDK or the connector is fixed ------------------
 
 
-def test_a_kill_while_writing_a_journal_record_leaves_no_temporary_record(push_world: PushWorld) -> None:
-    """Killed after the journal record's temporary file is written, before its rename.
+def test_a_record_torn_by_a_kill_is_not_trusted_and_is_removed_by_the_next_run(push_world: PushWorld) -> None:
+    """Killed while the batch's journal record was being written: the record is torn (here: cut in half).
 
-    ``DeliveryJournal._write_records`` writes a temporary record in the state
-    folder and renames it; killed in between, the temporary record must be
-    cleaned by the next run like the outbox's temporary files.
+    A record is written once under its final name, and no file is renamed
+    before its write returned; a torn record does not parse, which reads as
+    "not delivered: redo". The next run (the killed run's delta run lapsed)
+    removes it with the killed run's temporary files and delivers once.
     """
     tokens = push_world.invoices(4)
-    run_killed(push_world, "DeliveryJournal._write_record_file:2:after")
-    assert any(name.endswith(".tmp") for name in journal(push_world)), journal(push_world)
+    run_killed(push_world, "step:record:1:before")
+    [run] = {name.split("~")[1] for name in temp_files(push_world) if TEMP_OF_RUN.match(name)}  # the killed run's id
+    state = push_world.outbox / ".nuntiq-state"
+    state.mkdir(exist_ok=True)
+    whole = (
+        '{"deliveries": [{"keys": ["%s"], "files": [{"path": "/inbound/invoices/x.csv", "size": 1, "sha256": ""}]}]}'
+    )
+    (state / f"delivery-acme_erp_push~{run}~0123456789ab.json").write_text((whole % tokens[0])[:60])
     rerun(push_world)
     assert_finished_exactly_once(push_world, tokens)
 
 
 def test_a_kill_after_the_result_before_the_journal_forgets_leaves_no_record(push_world: PushWorld) -> None:
-    """Killed after the 2nd invoice is reported (100), before its journal record is removed.
+    """Killed after the batch (invoices 1 and 2) is reported (100), before its journal record is removed.
 
-    The record belongs to an invoice no run will claim again (it is at 100),
-    so nothing ever removes it: records of such crashes pile up in the journal.
+    The record belongs to invoices no run will claim again (they are at 100),
+    so unless the next run checks, records of such crashes pile up in the journal.
     """
     tokens = push_world.invoices(4)
-    run_killed(push_world, "DeliveryJournal.forget:2:before")
-    assert push_world.statuses(tokens)[:2] == [100, 100]
+    run_killed(push_world, "step:forget:1:before", batch_size=2)
+    assert push_world.statuses(tokens) == [100, 100, 90, 90]
+    assert len(journal(push_world)) == 1
     rerun(push_world)
     assert_finished_exactly_once(push_world, tokens)
 
@@ -308,12 +314,12 @@ def test_a_name_taken_during_the_move_and_a_kill_before_the_record_is_rewritten_
     push_world: PushWorld,
 ) -> None:
     """A rival takes the planned name between the record and the rename; the rename fails (it never replaces),
-    and the record is rewritten with the next name *before* moving there. Killed at that rewrite, our file is
+    and a new record names the next name *before* the file moves there. Killed before that record, our file is
     still temporary and the record points at the rival's file, which does not match: the rerun delivers once.
     """
     tokens = push_world.invoices(2)
-    # Before the 1st rename a rival writes the planned name; kill before the 2nd _write_records (the rewrite).
-    run_killed(push_world, "DeliveryJournal._write_records:2:before", rival_at=1)
+    # Before the 1st rename a rival writes the planned name; kill before the 2nd record (the one naming the next name).
+    run_killed(push_world, "step:record:2:before", rival_at=1)
     assert invoice_numbers_delivered(push_world) == Counter()  # only the rival's file is there
     rerun(push_world)
     assert_finished_exactly_once(push_world, tokens)
@@ -346,7 +352,7 @@ def test_the_docs_connector_duplicates_a_file_when_killed_after_upload_before_ac
 
 def test_our_connector_does_not_duplicate_in_the_same_scenario(push_world: PushWorld) -> None:
     tokens = push_world.invoices(4)
-    run_killed(push_world, "InvoiceLoad.acknowledge:2:before")
+    run_killed(push_world, "InvoiceLoad.acknowledge_all:1:before")
     for path in push_world.delivered():
         path.rename(push_world.sent / path.name)
     rerun(push_world)

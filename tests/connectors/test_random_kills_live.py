@@ -55,12 +55,12 @@ KILL_POINTS = [
     ("InvoiceLoad.claim", ("after",)),
     ("InvoiceLoad.recover_pending_results", ("after",)),
     ("InvoiceLoad.get_by_token", ("before", "after")),
-    ("InvoiceLoad.acknowledge", ("before", "after")),
-    ("InvoiceLoad.integration_result", ("before", "after")),
-    ("DeliveryJournal._write_records", ("before", "after")),
-    ("DeliveryJournal._write_record_file", ("before", "after")),
-    ("DeliveryJournal.forget", ("before", "after")),
-    ("SFTPConnection._rename_no_clobber", ("before", "after")),
+    ("InvoiceLoad.acknowledge_all", ("before", "after")),  # a batch's acknowledgement and report: one request each
+    ("InvoiceLoad.report_results", ("before", "after")),
+    ("step:upload", ("before", "after")),  # the SDK's delivery steps (nuntiq_sdk.sftp.observe_delivery_steps)
+    ("step:record", ("before", "after")),
+    ("step:rename", ("before", "after")),
+    ("step:forget", ("before", "after")),
 ]
 
 
