@@ -283,7 +283,8 @@ def test_a_connection_killed_between_invoices_is_reconnected_and_nothing_is_dupl
 ) -> None:
     """sshd's session processes are killed while the connector waits on the API between invoices 2 and 3.
 
-    Batches of 2 (three per run); the API answers invoice 3's GET after 2 s (a sandbox fault), so the kill
+    Batches of 2 (three per run); the API answers the claim of the second batch after 2 s (sandbox faults are
+    used up in order: the run's first two claims - recovery, first batch - pass, the third waits), so the kill
     lands at a known point: after the first batch (invoices 1 and 2) is reported and its journal record
     forgotten, before invoice 3 touches SFTP.
     """
@@ -291,7 +292,8 @@ def test_a_connection_killed_between_invoices_is_reconnected_and_nothing_is_dupl
     world = openssh_world(sandbox, server, tmp_path)
     tokens = world.invoices(5)
     day = today_utc()
-    sandbox.admin.add_fault(f"/v1/invoices/{tokens[2]}$", method="GET", latency_ms=2000)
+    sandbox.admin.add_fault("/v1/invoices/claim$", method="POST", latency_ms=1, count=2)
+    sandbox.admin.add_fault("/v1/invoices/claim$", method="POST", latency_ms=2000)
     listener = int((server.workdir / "sshd.pid").read_text().strip())
     before = logins(server)
     state = world.outbox / ".nuntiq-state"
