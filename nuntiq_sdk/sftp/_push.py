@@ -44,11 +44,6 @@ def _why(problem: ProblemDetails | None) -> str:
     return f"{problem.code}: {problem.detail or problem.title}"
 
 
-def _lease_of(result: IntegrationResult) -> Lease:
-    assert not isinstance(result.lease, str)  # InvoicePush always reports under the Lease it delivered with
-    return result.lease
-
-
 def give_back(load: InvoiceLoad, leases: Sequence[Lease], context: JobContext) -> None:
     """Release claimed invoices (92 -> 90/91) when the run cannot deliver anything, instead of waiting out leases."""
     for lease in leases:
@@ -162,39 +157,47 @@ class InvoicePush:
         for lease, paths, _ in delivered:
             if lease.invoice_token in refused:
                 self._unreported(lease, f"Delivered {paths[-1]} but", refused[lease.invoice_token])
-        results = [
-            IntegrationResult(lease, True, external_id_1=paths[-1], external_message_1=DELIVERED_MESSAGE)
-            for lease, paths, _ in delivered
+        # Each result with its lease and, for a delivery, its paths and whether an earlier run made it.
+        items: list[tuple[Lease, IntegrationResult, list[str] | None, bool]] = [
+            (
+                lease,
+                IntegrationResult(lease, True, external_id_1=paths[-1], external_message_1=DELIVERED_MESSAGE),
+                paths,
+                recovered,
+            )
+            for lease, paths, recovered in delivered
             if lease.invoice_token not in refused
         ]
-        results += [
-            IntegrationResult(lease, False, failure_code=FAILURE_CODE, failure_message=message[:500])
+        items += [
+            (
+                lease,
+                IntegrationResult(lease, False, failure_code=FAILURE_CODE, failure_message=message[:500]),
+                None,
+                False,
+            )
             for lease, _, message in failed
         ]
-        if not results:
+        if not items:
             return
         try:
-            outcomes = self.load.report_results(results)
+            outcomes = self.load.report_results([result for _, result, _, _ in items])
         except NuntiqError as exc:
-            for result in results:
-                self._unreported(_lease_of(result), "Handled it but", str(exc))
+            for lease, _, _, _ in items:
+                self._unreported(lease, "Handled it but", str(exc))
             return
-        done = {lease.invoice_token: (paths, recovered) for lease, paths, recovered in delivered}
-        for result, outcome in zip(results, outcomes, strict=True):
-            lease = _lease_of(result)
+        for (lease, _, files_at, recovered), outcome in zip(items, outcomes, strict=True):
             if outcome.outcome == "refused":
                 self._unreported(lease, "Handled it but", _why(outcome.problem))
                 continue
             self.outbox.settle(lease.invoice_token)
-            if not result.success:
+            if files_at is None:
                 self._count("failed")
                 continue
-            paths, recovered = done[lease.invoice_token]
             self._count("recovered" if recovered else "pushed")
             self.context.logger.info(
-                f"{'Finished' if recovered else 'Pushed'} {posixpath.basename(paths[-1])}",
+                f"{'Finished' if recovered else 'Pushed'} {posixpath.basename(files_at[-1])}",
                 step="pushed",
-                detail={"invoice_token": lease.invoice_token, "remote_path": paths[-1]},
+                detail={"invoice_token": lease.invoice_token, "remote_path": files_at[-1]},
             )
 
     def _unreported(self, lease: Lease, what: str, why: str) -> None:
