@@ -1,11 +1,11 @@
-"""Stream 1,000,000 generated suppliers through SupplierLoad.save_stream(); client RSS stays flat.
+"""Stream 1,000,000 generated suppliers through SupplierLoad.save_all(rows=); client RSS stays flat.
 
     python -m bench.suppliers_1m [--rows N] [--small M] [--sides raw,sdk] [--output PATH]
 
 One sandbox (its own process, file db). Every measurement runs in a fresh
 child process (``--side``), so its RSS is its own, into a fresh tenant:
 
-* sdk: ``SupplierLoad(context).save_stream(generator)`` - each row made when
+* sdk: ``SupplierLoad(context).save_all(rows=generator)`` - each row made when
   it is asked for (one location and one bank account, as ``suppliers_50k``),
   checked once, sent in chunks of 1,000, counts kept;
 * raw: the same generator, cut into chunks of 1,000 and POSTed by a bare
@@ -91,10 +91,10 @@ def child(side: str, api_url: str, token: str, count: int) -> dict[str, float]:
             "config": {"api_base_url": api_url, "api_timeout_seconds": 120},
         }
         load = SupplierLoad(JobContext.from_settings(settings, environ={}))
-        load.save_stream(rows(0))  # set-up (spec shapes, generated checks) before the measurement
+        load.save_all(rows=rows(0))  # set-up (spec shapes, generated checks) before the measurement
 
         def save() -> int:
-            return load.save_stream(rows(count)).created
+            return load.save_all(rows=rows(count)).created
 
     exact = _reset_peak()
     before_kb = _status_kb("VmRSS") if exact else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

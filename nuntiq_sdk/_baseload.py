@@ -30,7 +30,7 @@ names of ``search`` (the list operation's query parameters) and of
   batches; ``save_all(full_load=True)`` stages every entity, complete, into a
   full load and commits it (aborting it on any error before the commit), so the
   table is replaced whole or not at all.
-- ``save_stream(rows)``: new rows from any iterable (a generator, a file
+- ``save_all(rows=iterable)``: new rows from any iterable (a generator, a file
   reader), checked once each and upserted in chunks of the batch size, holding
   one chunk at a time; counts come back, not rows (``StreamResult``). A bad
   row in chunk k leaves chunks before it saved; ``strict=True`` checks all
@@ -197,7 +197,7 @@ class StreamFailedRow:
 
 @attrs.define
 class StreamResult:
-    """What ``save_stream()`` did, as counts: a million-row stream keeps no row and no key it saved.
+    """What ``save_all(rows=...)`` did, as counts: a million-row stream keeps no row and no key it saved.
 
     ``rows`` counts the rows sent; ``created``, ``updated`` and ``unchanged``
     the server's outcomes; ``failed`` holds only the rows the server refused
@@ -547,6 +547,30 @@ class BaseLoad(Generic[E]):
         self,
         full_load: Literal[False] = False,
         *,
+        rows: Iterable[Mapping[str, Any]],
+        strict: bool = False,
+        allow_empty: bool = False,
+        batch_size: int | None = None,
+    ) -> StreamResult: ...
+
+    @overload
+    def save_all(
+        self,
+        full_load: Literal[True],
+        *,
+        rows: Iterable[Mapping[str, Any]],
+        strict: bool = False,
+        allow_empty: bool = False,
+        batch_size: int | None = None,
+    ) -> FullLoadSummary: ...
+
+    @overload
+    def save_all(
+        self,
+        full_load: Literal[False] = False,
+        *,
+        rows: None = None,
+        strict: bool = False,
         allow_empty: bool = False,
         batch_size: int | None = None,
         dry_run: Literal[False] = False,
@@ -557,6 +581,8 @@ class BaseLoad(Generic[E]):
         self,
         full_load: Literal[True],
         *,
+        rows: None = None,
+        strict: bool = False,
         allow_empty: bool = False,
         batch_size: int | None = None,
         dry_run: Literal[False] = False,
@@ -567,6 +593,8 @@ class BaseLoad(Generic[E]):
         self,
         full_load: bool = False,
         *,
+        rows: None = None,
+        strict: bool = False,
         allow_empty: bool = False,
         batch_size: int | None = None,
         dry_run: Literal[True],
@@ -577,6 +605,8 @@ class BaseLoad(Generic[E]):
         self,
         full_load: bool,
         *,
+        rows: None = None,
+        strict: bool = False,
         allow_empty: bool = False,
         batch_size: int | None = None,
         dry_run: Literal[False] = False,
@@ -587,30 +617,50 @@ class BaseLoad(Generic[E]):
         self,
         full_load: bool = False,
         *,
+        rows: Iterable[Mapping[str, Any]] | None = None,
+        strict: bool = False,
         allow_empty: bool = False,
         batch_size: int | None = None,
         dry_run: bool = False,
-    ) -> SaveResult | FullLoadSummary | SavePlan: ...
+    ) -> SaveResult | StreamResult | FullLoadSummary | SavePlan: ...
 
     def save_all(
         self,
         full_load: bool = False,
         *,
+        rows: Iterable[Mapping[str, Any]] | None = None,
+        strict: bool = False,
         allow_empty: bool = False,
         batch_size: int | None = None,
         dry_run: bool = False,
-    ) -> SaveResult | FullLoadSummary | SavePlan:
-        """Save the Load's entities; validate first, raising one ``ValidationError`` and sending nothing.
+    ) -> SaveResult | StreamResult | FullLoadSummary | SavePlan:
+        """Save the Load's entities, or the ``rows`` of any iterable in chunks.
 
-        ``full_load=False`` (the default) upserts every new or changed entity on
-        its natural key, sending only the key and the changed fields; nothing
-        changed sends no request. ``full_load=True`` replaces the whole table
-        with the Load's entities (all of them, complete); an empty Load is
-        refused unless ``allow_empty=True``. ``dry_run=True`` sends nothing and
-        returns the ``SavePlan``: what would be created, updated (which
-        fields), left unchanged, and which rows are invalid (not raised).
+        Without ``rows``: every tracked entity is validated first (one
+        ``ValidationError``, nothing sent); ``full_load=False`` (the default)
+        upserts every new or changed entity on its natural key, sending only
+        the key and the changed fields, nothing changed sends no request;
+        ``full_load=True`` replaces the whole table with the Load's entities
+        (an empty Load is refused unless ``allow_empty=True``);
+        ``dry_run=True`` sends nothing and returns the ``SavePlan``.
+
+        With ``rows`` (a generator, a file reader, a cursor): each row, a
+        mapping of fields as ``new()`` takes them, is checked once and sent as
+        given in chunks of ``batch_size``, one chunk held at a time, not
+        tracked by the Load; returns ``StreamResult`` counts and the refused
+        rows. A chunk goes out only when all its rows pass, so a bad row in
+        chunk k leaves chunks 1..k-1 saved (the error's note says how many);
+        ``strict=True`` checks every row before the first request (holding
+        them all) and raises one error for all of them. With
+        ``full_load=True`` the chunks are staged and committed at the end: any
+        error aborts and leaves the table as it was.
         """
         size = self._batch_size(batch_size)
+        if rows is not None:
+            if dry_run:
+                message = "plans the Load's entities; rows streamed through save_all(rows=...) are not held to plan"
+                raise ValidationError([FieldProblem("dry_run", True, message)])
+            return self._save_rows(rows, size, full_load=full_load, strict=strict, allow_empty=allow_empty)
         if dry_run:
             return self._plan(full_load)
         if full_load:
@@ -778,66 +828,11 @@ class BaseLoad(Generic[E]):
             requests=requests,
         )
 
-    # --- streaming saves ------------------------------------------------------
+    # --- saving rows from an iterable -----------------------------------------
 
-    @overload
-    def save_stream(
-        self,
-        rows: Iterable[Mapping[str, Any]],
-        *,
-        full_load: Literal[False] = False,
-        strict: bool = False,
-        batch_size: int | None = None,
-        allow_empty: bool = False,
-    ) -> StreamResult: ...
-
-    @overload
-    def save_stream(
-        self,
-        rows: Iterable[Mapping[str, Any]],
-        *,
-        full_load: Literal[True],
-        strict: bool = False,
-        batch_size: int | None = None,
-        allow_empty: bool = False,
-    ) -> FullLoadSummary: ...
-
-    @overload
-    def save_stream(
-        self,
-        rows: Iterable[Mapping[str, Any]],
-        *,
-        full_load: bool = False,
-        strict: bool = False,
-        batch_size: int | None = None,
-        allow_empty: bool = False,
-    ) -> StreamResult | FullLoadSummary: ...
-
-    def save_stream(
-        self,
-        rows: Iterable[Mapping[str, Any]],
-        *,
-        full_load: bool = False,
-        strict: bool = False,
-        batch_size: int | None = None,
-        allow_empty: bool = False,
+    def _save_rows(
+        self, rows: Iterable[Mapping[str, Any]], size: int, *, full_load: bool, strict: bool, allow_empty: bool
     ) -> StreamResult | FullLoadSummary:
-        """Save new rows from any iterable (a generator, a file reader) in chunks of ``batch_size``, one at a time.
-
-        Each row is a mapping of the entity's fields, as ``new()`` takes them
-        (children as lists of dicts); it is sent as given, not copied, and not
-        tracked by the Load. Each row is checked once; a chunk is sent only
-        when all its rows pass, so a ``ValidationError`` for a row in chunk k
-        leaves chunks 1..k-1 saved (the error's note says how many rows) and
-        sends nothing more. ``strict=True`` checks every row before the first
-        request (holding them all in memory) and raises one error for all.
-        Returns ``StreamResult`` counts and the refused rows only.
-
-        ``full_load=True`` stages the chunks into a full load and commits it:
-        any error, a bad row in any chunk included, aborts it and leaves the
-        table as it was, whatever ``strict`` says.
-        """
-        size = self._batch_size(batch_size)
         if isinstance(rows, Mapping | str | bytes) or not isinstance(rows, Iterable):
             message = "must be an iterable of rows (mappings of field names to values)"
             raise ValidationError([FieldProblem("rows", short_repr(rows), message)])
@@ -927,7 +922,7 @@ class BaseLoad(Generic[E]):
         except BaseException as exc:
             if result.requests:
                 exc.add_note(
-                    f"save_stream: the {result.rows} rows before this one's chunk were saved ({result}); "
+                    f"save_all(rows=...): the {result.rows} rows before this one's chunk were saved ({result}); "
                     "saving the same rows again is safe: the upsert is on the natural key"
                 )
             raise

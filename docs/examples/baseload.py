@@ -1,4 +1,4 @@
-"""The BaseLoad page's streaming example: rows from a generator saved in chunks, a bad row chunked vs strict.
+"""The BaseLoad page's save_all(rows=...) example: rows from a generator saved in chunks, a bad row chunked vs strict.
 
 Run against a demo sandbox with NUNTIQ_API_URL and NUNTIQ_API_TOKEN set.
 """
@@ -25,16 +25,16 @@ def rows_from_the_erp(count: int, bad_at: int | None = None) -> Iterator[dict[st
 
 
 load = SupplierLoad(context)
-result = load.save_stream(rows_from_the_erp(2500))  # chunks of 1000: 3 requests
+result = load.save_all(rows=rows_from_the_erp(2500))  # chunks of 1000: 3 requests
 print("stream:", result)
-print("again:", load.save_stream(rows_from_the_erp(2500)))  # safe to repeat: all unchanged
+print("again:", load.save_all(rows=rows_from_the_erp(2500)))  # safe to repeat: all unchanged
 
 try:  # strict: every row checked before the first request
-    load.save_stream(rows_from_the_erp(2500, bad_at=1700), strict=True)
+    load.save_all(rows=rows_from_the_erp(2500, bad_at=1700), strict=True)
 except ValidationError as error:
     print("strict:", error)
 
 try:  # chunked: chunks before the bad row's are saved
-    load.save_stream(dict(row, name="Renamed") for row in rows_from_the_erp(2500, bad_at=1700))
+    load.save_all(rows=(dict(row, name="Renamed") for row in rows_from_the_erp(2500, bad_at=1700)))
 except ValidationError as error:
     print("chunked:", error, "|", *error.__notes__)
