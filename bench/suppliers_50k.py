@@ -13,7 +13,12 @@ For N suppliers, each with one location and one bank account (valid IBAN):
   of the same rows (one check per row, counts only), into another fresh tenant;
 * baseline: the same rows as JSON, POSTed by a bare ``httpx.Client`` loop to
   the same endpoint (``/v1/suppliers/upsert``) in batches of the same size,
-  into another fresh tenant.
+  into another fresh tenant: what a user would write (``json=``, so httpx
+  encodes with the standard library);
+* baseline with orjson: the same loop, each batch encoded with ``orjson``
+  (the encoder the generated client uses) and sent as ``content=``: the floor
+  the SDK's own overhead is measured against. The ratios against the first
+  baseline are the users' gain, against the second the SDK's overhead.
 
 Reported per phase: rows/s (wall), request-body bytes sent, client CPU
 seconds (``time.process_time`` of this process; the sandbox runs in its own
@@ -35,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 
 from nuntiq_sandbox.testing import SandboxServer
 from nuntiq_sdk import JobContext
@@ -133,16 +139,22 @@ def stream_run(server: SandboxServer, count: int) -> dict[str, float]:
     return figures
 
 
-def raw_run(server: SandboxServer, count: int) -> dict[str, float]:
+def raw_run(server: SandboxServer, count: int, *, encoder: str = "stdlib") -> dict[str, float]:
+    """``encoder="stdlib"``: httpx's ``json=``; ``"orjson"``: each batch encoded with orjson, sent as ``content=``."""
     _, token = server.admin.create_tenant_with_token()
     counter = ByteCounter()
     figures: dict[str, float] = {}
     headers = {"Authorization": f"Bearer {token.token}"}
     client = httpx.Client(base_url=server.api_url, headers=headers, transport=counter, timeout=120)
+    json_headers = {"Content-Type": "application/json"}
     with client, measured(figures, counter):
         rows = [supplier_row(n) for n in range(count)]
         for start in range(0, count, BATCH):
-            response = client.post("/suppliers/upsert", json={"rows": rows[start : start + BATCH]})
+            batch = {"rows": rows[start : start + BATCH]}
+            if encoder == "orjson":
+                response = client.post("/suppliers/upsert", content=orjson.dumps(batch), headers=json_headers)
+            else:
+                response = client.post("/suppliers/upsert", json=batch)
             response.raise_for_status()
             assert response.json()["failed"] == 0
     return figures
@@ -164,18 +176,21 @@ def main(argv: list[str] | None = None) -> int:
     sdk_second: list[dict[str, float]] = []
     stream: list[dict[str, float]] = []
     raw: list[dict[str, float]] = []
+    raw_orjson: list[dict[str, float]] = []
     with (
         tempfile.TemporaryDirectory(prefix="nuntiq-bench-") as scratch,
         SandboxServer(db=str(Path(scratch) / "sandbox.sqlite3")) as server,
     ):
         for repeat in range(args.repeats):
             raw.append(raw_run(server, args.suppliers))
+            raw_orjson.append(raw_run(server, args.suppliers, encoder="orjson"))
             sdk = sdk_run(server, args.suppliers, args.change_share)
             sdk_first.append(sdk["first"])
             sdk_second.append(sdk["second"])
             stream.append(stream_run(server, args.suppliers))
             print(
                 f"repeat {repeat + 1}/{args.repeats}: raw {raw[-1]['wall_s']:.2f} s / {raw[-1]['cpu_s']:.2f} cpu-s, "
+                f"raw+orjson {raw_orjson[-1]['cpu_s']:.2f} cpu-s, "
                 f"sdk {sdk_first[-1]['wall_s']:.2f} s / {sdk_first[-1]['cpu_s']:.2f} cpu-s, "
                 f"second save {sdk_second[-1]['bytes']:.0f} bytes, "
                 f"stream {stream[-1]['wall_s']:.2f} s / {stream[-1]['cpu_s']:.2f} cpu-s"
@@ -183,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rows: list[tuple[str, list[dict[str, float]], int]] = [
         ("raw httpx loop", raw, args.suppliers),
+        ("raw httpx loop + orjson", raw_orjson, args.suppliers),
         ("SupplierLoad.save_all, first", sdk_first, args.suppliers),
         ("SupplierLoad.save_all, second", sdk_second, max(1, int(args.suppliers * args.change_share))),
         ("SupplierLoad.save_all(rows=)", stream, args.suppliers),
@@ -194,13 +210,21 @@ def main(argv: list[str] | None = None) -> int:
         wall, cpu, sent = median(runs, "wall_s"), median(runs, "cpu_s"), median(runs, "bytes")
         print(f"{label:32} {count / wall:9.0f} {sent / 1e6:9.2f} {cpu:13.2f}")
         summary[label] = {"rows_per_s": count / wall, "bytes": sent, "cpu_s": cpu, "wall_s": wall}
-    cpu_ratio = median(sdk_first, "cpu_s") / median(raw, "cpu_s")
-    stream_ratio = median(stream, "cpu_s") / median(raw, "cpu_s")
-    bytes_share = median(sdk_second, "bytes") / median(sdk_first, "bytes")
-    print(f"\nclient CPU, save_all / raw: {cpu_ratio:.2f}x (target <= 1.3x)")
-    print(f"client CPU, save_all(rows=) / raw: {stream_ratio:.2f}x (target <= 1.3x)")
-    print(f"second save bytes / first save bytes: {bytes_share:.2%} (target < 5%)")
-    summary.update(cpu_ratio=cpu_ratio, stream_cpu_ratio=stream_ratio, second_save_bytes_share=bytes_share)
+    raw_cpu, floor_cpu = median(raw, "cpu_s"), median(raw_orjson, "cpu_s")
+    ratios = {
+        "cpu_ratio": median(sdk_first, "cpu_s") / raw_cpu,
+        "stream_cpu_ratio": median(stream, "cpu_s") / raw_cpu,
+        "cpu_ratio_vs_raw_orjson": median(sdk_first, "cpu_s") / floor_cpu,
+        "stream_cpu_ratio_vs_raw_orjson": median(stream, "cpu_s") / floor_cpu,
+        "second_save_bytes_share": median(sdk_second, "bytes") / median(sdk_first, "bytes"),
+    }
+    print("\nclient CPU vs the raw loop a user would write (target <= 1.3x), and vs the same loop with orjson")
+    for label, key in (("save_all() of new() entities", "cpu_ratio"), ("save_all(rows=...)", "stream_cpu_ratio")):
+        ratio, floor = ratios[key], ratios[f"{key}_vs_raw_orjson"]
+        verdict = "met" if ratio <= 1.3 else "NOT met"
+        print(f"  {label:30} {ratio:.2f}x raw ({verdict}), {floor:.2f}x raw + orjson (the SDK's overhead)")
+    print(f"second save bytes / first save bytes: {ratios['second_save_bytes_share']:.2%} (target < 5%)")
+    summary.update(ratios)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(summary, indent=2) + "\n")
     print(f"\nwritten to {args.output}")

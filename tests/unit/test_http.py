@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, assert_type
+from typing import Any, assert_type, cast
 
 import httpx
 import pytest
@@ -322,3 +322,36 @@ def test_a_client_built_elsewhere_still_gets_sdk_errors() -> None:
         call(get_invoice.sync_detailed, "tok_1", client=api)
     with pytest.raises(APIResponseError, match="not JSON"):
         call(get_invoice.sync_detailed, "tok_html", client=api)
+
+
+class _Body:
+    """What the SDK hands a generated endpoint: anything with ``to_dict()``."""
+
+    def __init__(self, value: dict[str, Any]) -> None:
+        self.value = value
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.value
+
+
+def test_a_json_body_goes_out_as_the_bytes_httpx_would_send() -> None:
+    from generated_client.api.suppliers import upsert_suppliers
+
+    payload = {
+        "rows": [
+            {
+                "name": 'Müller & Söhne \u2013 "Ω"\n\t\u0001',
+                "payment_terms_days": 30,
+                "amount": 1234.5,
+                "active": True,
+                "email": None,
+                "locations": [{"location_code": "MAIN", "share": [1, 2.0, -0.0]}],
+            }
+        ]
+    }
+    kwargs = upsert_suppliers._get_kwargs(body=cast(Any, _Body(payload)))
+    assert "json" not in kwargs  # encoded by the generated client, not by httpx
+    assert kwargs["headers"]["Content-Type"] == "application/json"
+    assert kwargs["content"] == httpx.Request("POST", "https://api.test/v1", json=payload).content
+    tiny = {"rows": [{"amount": 1e-7, "big": 1e22}]}  # exponents are spelled differently, the values are equal
+    assert json.loads(upsert_suppliers._get_kwargs(body=cast(Any, _Body(tiny)))["content"]) == tiny

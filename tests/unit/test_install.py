@@ -40,7 +40,7 @@ def _requirements() -> tuple[set[str], dict[str, set[str]]]:
 
 def test_a_plain_install_requires_only_what_the_sdk_runs_on() -> None:
     base, _ = _requirements()
-    assert base == {"attrs", "httpx", "paramiko"}
+    assert base == {"attrs", "httpx", "orjson", "paramiko"}  # orjson: the generated client encodes JSON bodies
 
 
 def test_the_sandbox_extra_brings_the_server_stack_and_dev_includes_it() -> None:

@@ -3,6 +3,7 @@ from http import HTTPStatus
 from typing import Any
 
 import httpx
+import orjson
 
 from ...client import AuthenticatedClient, Client
 from ...models.acknowledge_batch_request import AcknowledgeBatchRequest
@@ -30,6 +31,10 @@ def _get_kwargs(
     headers["Content-Type"] = "application/json"
 
     _kwargs["headers"] = headers
+    # The same bytes httpx's json.dumps would send (compact, UTF-8), several times faster: most of a
+    # 1000-row batch's client CPU. Non-finite floats would become null; the SDK refuses them first.
+    if "json" in _kwargs:
+        _kwargs["content"] = orjson.dumps(_kwargs.pop("json"))
     return _kwargs
 
 
