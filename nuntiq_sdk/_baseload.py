@@ -51,7 +51,6 @@ import difflib
 import enum
 import inspect
 import itertools
-import json
 import operator
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -65,7 +64,7 @@ from generated_client.models import FullLoadCommit, FullLoadObject, FullLoadStar
 from generated_client.types import Unset
 from nuntiq_sdk._entity import Entity, EntityMeta
 from nuntiq_sdk._exceptions import APIResponseError, FieldProblem, NuntiqError, ValidationError
-from nuntiq_sdk._http import call, call_json, send_raw
+from nuntiq_sdk._http import call, call_json, read_json, send_raw
 from nuntiq_sdk._pagination import paginate
 from nuntiq_sdk._spec import customer_api_spec, resolve, spec_cache
 from nuntiq_sdk._util import short_repr
@@ -528,7 +527,7 @@ class BaseLoad(Generic[E]):
                 cursor=cursor,
                 **arguments,
             )
-            page = json.loads(response.content)
+            page = read_json(response)
             return page.get("data") or [], page.get("next_cursor")
 
         for row in paginate(fetch):

@@ -32,7 +32,7 @@ from nuntiq_sdk._exceptions import (
     PermissionDeniedError,
     RateLimitError,
 )
-from nuntiq_sdk._http import build_api_client, call, send
+from nuntiq_sdk._http import build_api_client, call, call_json, send
 from nuntiq_sdk._transport import RetryTransport
 
 TOKEN = "tok_live_5ecret"
@@ -355,3 +355,21 @@ def test_a_json_body_goes_out_as_the_bytes_httpx_would_send() -> None:
     assert kwargs["content"] == httpx.Request("POST", "https://api.test/v1", json=payload).content
     tiny = {"rows": [{"amount": 1e-7, "big": 1e22}]}  # exponents are spelled differently, the values are equal
     assert json.loads(upsert_suppliers._get_kwargs(body=cast(Any, _Body(tiny)))["content"]) == tiny
+
+
+def test_a_page_read_once_that_is_not_json_is_an_api_response_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("tok_json"):
+            return httpx.Response(200, json={"invoice_token": "tok_json", "amount": 12.5})
+        return httpx.Response(200, content=b"<html>maintenance</html>", headers={"X-Request-Id": "req_9"})
+
+    api = client_for(handler)
+    assert call_json(get_invoice.sync_raw, "tok_json", client=api) == {"invoice_token": "tok_json", "amount": 12.5}
+    with pytest.raises(APIResponseError) as caught:
+        call_json(get_invoice.sync_raw, "tok_html", client=api)
+    message = str(caught.value)
+    assert message.startswith("200 response with a body the client cannot read (no content type; JSONDecodeError)")
+    assert "<html>maintenance</html>" in message
+    assert "request_id=req_9" in message
+    assert caught.value.status_code == 200
+    assert caught.value.body.startswith(b"<html>")
