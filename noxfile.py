@@ -65,7 +65,10 @@ def bench(session: nox.Session) -> None:
     ``nox -s bench`` runs them all; ``nox -s bench -- push_1000 --invoices 100 --repeats 1`` runs one,
     passing the rest of the arguments to it.
     """
-    _install(session)
+    # What a deployment installs (the SDK, and the sandbox's servers to measure against), not the dev tools:
+    # with rich and pygments present, ``import httpx`` also imports its command-line client, which every
+    # process (a connector run, a raw loop) would pay at start-up.
+    session.install("-e", ".[sandbox]")
     names = sorted(p.stem for p in BENCH.glob("[a-z]*.py"))
     if session.posargs and session.posargs[0] in names:
         session.run("python", "-m", f"bench.{session.posargs[0]}", *session.posargs[1:])
