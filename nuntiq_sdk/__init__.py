@@ -6,7 +6,7 @@ the branches of the exception tree; the whole tree is in ``nuntiq_sdk.errors``.
 The core lives in private modules; ``tests/unit/test_exports.py`` guards this list.
 
 Importing the package stays cheap: a Load's module (with its generated endpoint
-functions) or paramiko is imported when its name is first used.
+functions), the result views or paramiko are imported when a name is first used.
 """
 
 from __future__ import annotations
@@ -26,28 +26,7 @@ from nuntiq_sdk._exceptions import (
     NuntiqError,
     ValidationError,
 )
-from nuntiq_sdk._generated.views import (
-    AcknowledgeOutcome,
-    Address,
-    AttachmentRecord,
-    CustomerDataColumn,
-    CustomerDataTable,
-    DeactivateInactiveResult,
-    DeltaRun,
-    DeltaState,
-    IngestionFile,
-    IntegrationResultOutcome,
-    InvoiceImport,
-    InvoiceLineRecord,
-    InvoiceRecord,
-    InvoiceStatusResponse,
-    Lease,
-    LifecycleMessage,
-    LifecycleMessageWriteResponse,
-    ProblemDetails,
-    ProblemFieldError,
-    UserRecord,
-)
+from nuntiq_sdk._version import __version__ as __version__
 
 if TYPE_CHECKING:
     from nuntiq_sdk._baseload import (
@@ -77,6 +56,28 @@ if TYPE_CHECKING:
         SupplierLocation,
         User,
     )
+    from nuntiq_sdk._generated.views import (
+        AcknowledgeOutcome,
+        Address,
+        AttachmentRecord,
+        CustomerDataColumn,
+        CustomerDataTable,
+        DeactivateInactiveResult,
+        DeltaRun,
+        DeltaState,
+        IngestionFile,
+        IntegrationResultOutcome,
+        InvoiceImport,
+        InvoiceLineRecord,
+        InvoiceRecord,
+        InvoiceStatusResponse,
+        Lease,
+        LifecycleMessage,
+        LifecycleMessageWriteResponse,
+        ProblemDetails,
+        ProblemFieldError,
+        UserRecord,
+    )
     from nuntiq_sdk._http import build_api_client
     from nuntiq_sdk._logging import ConnectorLogger
     from nuntiq_sdk._transport import RetryTransport
@@ -103,29 +104,46 @@ if TYPE_CHECKING:
 
 # Imported on first use: name -> module.
 _LAZY = {
+    "AcknowledgeOutcome": "nuntiq_sdk._generated.views",
+    "Address": "nuntiq_sdk._generated.views",
     "Attachment": "nuntiq_sdk.objects.invoice",
+    "AttachmentRecord": "nuntiq_sdk._generated.views",
     "BankAccount": "nuntiq_sdk._generated.entities",
     "BaseLoad": "nuntiq_sdk._baseload",
     "ConnectorLogger": "nuntiq_sdk._logging",
+    "CustomerDataColumn": "nuntiq_sdk._generated.views",
+    "CustomerDataTable": "nuntiq_sdk._generated.views",
     "CustomerDataTableLoad": "nuntiq_sdk.objects.customer_data_table",
+    "DeactivateInactiveResult": "nuntiq_sdk._generated.views",
     "DeliveryJournal": "nuntiq_sdk.sftp",
+    "DeltaRun": "nuntiq_sdk._generated.views",
     "DeltaRunHandle": "nuntiq_sdk.delta",
+    "DeltaState": "nuntiq_sdk._generated.views",
     "DynamicEntity": "nuntiq_sdk._entity",
     "Entity": "nuntiq_sdk._entity",
     "EntityList": "nuntiq_sdk._entity",
     "FailedRow": "nuntiq_sdk._baseload",
     "FullLoadSummary": "nuntiq_sdk._baseload",
+    "IngestionFile": "nuntiq_sdk._generated.views",
     "IngestionLoad": "nuntiq_sdk.objects.ingestion",
     "IntegrationResult": "nuntiq_sdk.objects.invoice",
+    "IntegrationResultOutcome": "nuntiq_sdk._generated.views",
     "InvalidRow": "nuntiq_sdk._baseload",
     "Invoice": "nuntiq_sdk.objects.invoice",
     "InvoiceDraft": "nuntiq_sdk.objects.ingestion",
+    "InvoiceImport": "nuntiq_sdk._generated.views",
     "InvoiceLine": "nuntiq_sdk.objects.invoice",
+    "InvoiceLineRecord": "nuntiq_sdk._generated.views",
     "InvoiceLoad": "nuntiq_sdk.objects.invoice",
+    "InvoiceRecord": "nuntiq_sdk._generated.views",
+    "InvoiceStatusResponse": "nuntiq_sdk._generated.views",
+    "Lease": "nuntiq_sdk._generated.views",
     "LeaseKeeper": "nuntiq_sdk.objects.invoice",
     "LeasedInvoice": "nuntiq_sdk.objects.invoice",
+    "LifecycleMessage": "nuntiq_sdk._generated.views",
     "LifecycleMessageDraft": "nuntiq_sdk.objects.lifecycle_message",
     "LifecycleMessageLoad": "nuntiq_sdk.objects.lifecycle_message",
+    "LifecycleMessageWriteResponse": "nuntiq_sdk._generated.views",
     "OrgIdentifier": "nuntiq_sdk._generated.entities",
     "Organization": "nuntiq_sdk._generated.entities",
     "OrganizationLoad": "nuntiq_sdk.objects.organization",
@@ -134,6 +152,8 @@ _LAZY = {
     "PaymentLoad": "nuntiq_sdk.objects.payment",
     "PlannedRow": "nuntiq_sdk._baseload",
     "PostalAddress": "nuntiq_sdk._generated.entities",
+    "ProblemDetails": "nuntiq_sdk._generated.views",
+    "ProblemFieldError": "nuntiq_sdk._generated.views",
     "PurchaseOrder": "nuntiq_sdk._generated.entities",
     "PurchaseOrderLine": "nuntiq_sdk._generated.entities",
     "PurchaseOrderLineLoad": "nuntiq_sdk.objects.purchase_order",
@@ -154,6 +174,7 @@ _LAZY = {
     "SupplierLocation": "nuntiq_sdk._generated.entities",
     "User": "nuntiq_sdk._generated.entities",
     "UserLoad": "nuntiq_sdk.objects.user",
+    "UserRecord": "nuntiq_sdk._generated.views",
     "build_api_client": "nuntiq_sdk._http",
     "connect_sftp": "nuntiq_sdk.sftp",
     "delta_run": "nuntiq_sdk.delta",

@@ -6,7 +6,8 @@ Kept free of httpx: ``_http`` turns the timeout floats into an ``httpx.Timeout``
 from __future__ import annotations
 
 import sys
-from importlib.metadata import PackageNotFoundError, version
+
+from nuntiq_sdk._version import __version__
 
 __all__ = [
     "API_BASE_URL_KEY",
@@ -42,14 +43,7 @@ __all__ = [
 ]
 
 
-def _sdk_version() -> str:
-    try:
-        return version("nuntiq-connector-sdk")
-    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
-        return "0+unknown"
-
-
-SDK_VERSION = _sdk_version()
+SDK_VERSION = __version__
 USER_AGENT = f"nuntiq-sdk/{SDK_VERSION} python/{sys.version_info.major}.{sys.version_info.minor}"
 
 # --- HTTP ------------------------------------------------------------------

@@ -7,6 +7,7 @@ generated endpoints: ``mypy --strict tests/unit/test_http.py`` passes, with the
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 from collections.abc import Callable
 from typing import Any, assert_type, cast
@@ -123,6 +124,7 @@ def test_requests_carry_token_user_agent_and_base_path() -> None:
     assert request.headers["User-Agent"] == USER_AGENT
     assert USER_AGENT.startswith("nuntiq-sdk/")
     assert " python/3." in USER_AGENT
+    assert USER_AGENT.startswith(f"nuntiq-sdk/{importlib.metadata.version('nuntiq-connector-sdk')} ")
     assert "Idempotency-Key" in request.headers
 
 
