@@ -58,6 +58,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -313,18 +314,26 @@ def raw_child(settings_path: Path, count: int) -> int:
 
 
 def run_workers(world: World, workers: int, batch_size: int) -> dict[str, Any]:
-    """``workers`` same-name workers of ours started together; wall time until the last one exits."""
+    """``workers`` same-name workers of ours started together; wall time until the last one exits.
+
+    Each worker's spawn and exit are stamped on the wall clock, so that its own log (``ts`` of each
+    record) splits its time into start-up, steady state and tail (``timeline``).
+    """
     settings = world.settings(batch_size, math.ceil(world.count / batch_size))
     started = time.perf_counter()
-    processes = [
-        spawn(world, nuntiq(OURS, settings, world.work / f"job{n}", instrumented=False), f"worker{n}")
-        for n in range(workers)
-    ]
+    spawned: list[float] = []
+    processes: list[subprocess.Popen[bytes]] = []
     try:
-        codes = [wait(process) for process in processes]
+        for n in range(workers):
+            spawned.append(time.time())
+            processes.append(
+                spawn(world, nuntiq(OURS, settings, world.work / f"job{n}", instrumented=False), f"worker{n}")
+            )
+        codes, exited = wait_all(processes)
     except BaseException:
         for process in processes:
             process.kill()
+            process.wait()
         raise
     wall = time.perf_counter() - started
     summaries: list[dict[str, Any]] = []
@@ -333,6 +342,7 @@ def run_workers(world: World, workers: int, batch_size: int) -> dict[str, Any]:
             summaries.append(summary_of(world, f"worker{n}", code))
         except (RuntimeError, ValueError) as error:  # reported, not hidden; the files are counted anyway
             summaries.append({"error": str(error)[-500:]})
+    timelines = [timeline(world.work / f"job{n}", spawned[n], exited[n]) for n in range(workers)]
     return {
         "wall_seconds": wall,
         "workers": workers,
@@ -340,6 +350,45 @@ def run_workers(world: World, workers: int, batch_size: int) -> dict[str, Any]:
         "failed_workers": sum(1 for code in codes if code != 0),
         "pushed": sum(int(summary.get("pushed", 0)) for summary in summaries),
         "summaries": summaries,
+        "timelines": timelines,
+    }
+
+
+def wait_all(processes: list[subprocess.Popen[bytes]]) -> tuple[list[int], list[float]]:
+    """Every child's exit code and wall-clock exit time (polled every 5 ms, so each exit is stamped when it happens)."""
+    deadline = time.perf_counter() + RUN_TIMEOUT
+    codes: list[int | None] = [None] * len(processes)
+    exited = [math.nan] * len(processes)
+    while any(code is None for code in codes):
+        for n, process in enumerate(processes):
+            if codes[n] is None and (code := process.poll()) is not None:
+                codes[n], exited[n] = code, time.time()
+        if time.perf_counter() > deadline:
+            raise subprocess.TimeoutExpired([str(p.args) for p in processes], RUN_TIMEOUT)
+        time.sleep(0.005)
+    return [int(code or 0) for code in codes], exited
+
+
+def timeline(job_dir: Path, spawned: float, exited: float) -> dict[str, Any]:
+    """One worker's seconds from its log: start-up (spawn to its first ``claim`` record), steady (first claim
+    to last ``pushed``), tail (last push to exit), and the invoices it pushed. None where the log has no
+    such record (a worker that found the queue empty pushed nothing)."""
+    path = job_dir / "logs" / "connector.jsonl"
+    claims: list[float] = []
+    pushes: list[float] = []
+    for line in path.read_text().splitlines() if path.is_file() else ():
+        record = json.loads(line)
+        if record.get("step") in ("claim", "pushed"):
+            stamp = datetime.fromisoformat(record["ts"]).timestamp()
+            (claims if record["step"] == "claim" else pushes).append(stamp)
+    first_claim = min(claims) if claims else None
+    last_push = max(pushes) if pushes else None
+    return {
+        "startup_seconds": None if first_claim is None else first_claim - spawned,
+        "steady_seconds": None if first_claim is None or last_push is None else last_push - first_claim,
+        "tail_seconds": None if last_push is None else exited - last_push,
+        "invoices": len(pushes),
+        "total_seconds": exited - spawned,
     }
 
 
