@@ -4,6 +4,7 @@ machine needs only Python 3.11 and ``pip install nox``."""
 from __future__ import annotations
 
 import shutil
+import tomllib
 from pathlib import Path
 
 import nox
@@ -15,6 +16,9 @@ nox.options.sessions = ["lint", "typecheck", "tests"]
 PYTHON = "3.11"
 CASSETTES = Path(__file__).parent / "tests" / "cassettes"
 BENCH = Path(__file__).parent / "bench"
+# The packages the wheel ships, as pyproject.toml lists them.
+_WHEEL = tomllib.loads((Path(__file__).parent / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]
+PROJECT_PACKAGES: list[str] = _WHEEL["wheel"]["packages"]
 
 
 def _install(session: nox.Session) -> None:
@@ -69,6 +73,10 @@ def bench(session: nox.Session) -> None:
     # with rich and pygments present, ``import httpx`` also imports its command-line client, which every
     # process (a connector run, a raw loop) would pay at start-up.
     session.install("-e", ".[sandbox]")
+    # An editable install leaves the project's own modules uncompiled, and with PYTHONDONTWRITEBYTECODE set
+    # (as on these machines) every process would compile them again at start-up; a deployment has them
+    # compiled, as pip compiles httpx and paramiko. Every side of every bench reads the same bytecode.
+    session.run("python", "-m", "compileall", "-q", *PROJECT_PACKAGES, "tests/connectors", "bench")
     names = sorted(p.stem for p in BENCH.glob("[a-z]*.py"))
     if session.posargs and session.posargs[0] in names:
         session.run("python", "-m", f"bench.{session.posargs[0]}", *session.posargs[1:])

@@ -1,7 +1,8 @@
 """Push the same invoices with our connector, the docs' connector and a raw httpx + paramiko loop, with WAN latency.
 
     python -m bench.push_compare [--invoices N] [--latency-invoices L] [--repeats K] [--latency-ms MS ...]
-                                 [--workers W] [--batch-size B] [--workers-batch-size B] [--sides ours,docs,raw]
+                                 [--workers W] [--workers-invoices M] [--batch-size B] [--workers-batch-size B]
+                                 [--sides ours,docs,raw]
 
 One sandbox (``SandboxServer``, file db) serves every run. For each latency
 (``--latency-ms``, default 0 and 20) and each repeat the sides run one after
@@ -29,14 +30,41 @@ so interpreter start-up counts for all three:
 With latency each run pushes ``--latency-invoices`` (default 100) instead of
 N (default 200): every request then costs a round trip, and the smaller queue
 keeps the bench short (about 10 minutes on a busy 2-core machine with the
-connector of 2026-12-01, most of it ours under latency; less as it gets faster).
+connector of 2026-12-01, most of it ours under latency; less as it gets faster;
+workers mode adds ~7 minutes, most of it the single worker on 2000 invoices).
 
-Workers mode (``--workers W``, default 4; 0 skips it): under the first non-zero
-latency, W same-name workers of ours (started together, one settings.json, each
-with its own work dir; ``batch_size`` ``--workers-batch-size``, by default two
-batches per worker, so that the queue can be shared) vs one worker with the same
-settings: wall time until the last one exits, and the delivered files counted -
-every invoice number exactly once (0 duplicates, 0 lost).
+Workers mode (``--workers W``, default 4; 0 skips it; ``--sides ""`` runs only
+it): under the first non-zero latency, W same-name workers of ours (started
+together, one settings.json, each with its own work dir) vs one worker with the
+same settings: wall time from spawn until the last one exits - THE figure
+against the issue's target - and the delivered files counted: every invoice
+number exactly once (0 duplicates, 0 lost), workers that exited non-zero
+reported. It runs on two queue sizes, interleaved (W, 1, then the small queue):
+
+* ``--workers-invoices`` (default 2000): the throughput figure. Each worker
+  process spends ~0.8 CPU-s starting (importing httpx, paramiko, the SDK; a
+  deployed worker pays it on every start too), so four starting together on 2
+  cores reach their first claim after 1.5-3.5 s (depending on what else runs)
+  against 0.7-1.0 s for one; steady state is then ~38 ms per invoice in each
+  worker, W or 1 (no contention), and the tail to exit 0.3-0.7 s. Measured
+  2026-12-01 at 20 ms on a shared, busy machine: at 1000 invoices (batch 125)
+  start-up and tail were 17-25% of the 4 workers' ~12 s (3.1-3.5x, steady
+  state 4.2x); at 2000 (batch 250) 15% of ~22.6 s (3.46x, repeats 3.2-3.6x,
+  steady state 4.0x). 2000 is where the figure is mostly throughput; it costs
+  ~80 s per single-worker run.
+* ``--latency-invoices`` (default 100): the small queue, 25 invoices per
+  worker, so start-up dominates (1.3-2.1x); kept so that the honest number
+  for short runs stays visible.
+
+``batch_size`` is ``--workers-batch-size``, by default two batches per worker
+for each queue (W workers share the queue only if there is more than one batch
+each; each batch costs a claim and two batch reports), the same for W and 1.
+Each worker's own log (``logs/connector.jsonl``, ISO ``ts``) and its spawn and
+exit times split its wall time into start-up (spawn to its first ``claim``
+record, which includes that first claim), steady state (to its last ``pushed``
+record) and tail (to exit); their medians and invoices per worker are printed
+for 1 and W workers with the steady-state ratio (invoices / steady seconds,
+summed across workers), which says what the workers give once running.
 
 Every side's delivered files are counted the same way, so a side that lost or
 duplicated an invoice fails the bench instead of looking fast. Medians of the
@@ -58,6 +86,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +103,7 @@ SIDES = ("ours", "docs", "raw")
 CREATE_CHUNK = 500
 RUN_TIMEOUT = 1800.0
 MAX_DOCS_RUNS = 1000
+WORKERS_INVOICES = 2000
 TARGETS = {
     "ours_over_docs": {0: 1.5, "latency": 3.0},
     "ours_over_raw": {0: 1.0},
@@ -313,18 +343,26 @@ def raw_child(settings_path: Path, count: int) -> int:
 
 
 def run_workers(world: World, workers: int, batch_size: int) -> dict[str, Any]:
-    """``workers`` same-name workers of ours started together; wall time until the last one exits."""
+    """``workers`` same-name workers of ours started together; wall time until the last one exits.
+
+    Each worker's spawn and exit are stamped on the wall clock, so that its own log (``ts`` of each
+    record) splits its time into start-up, steady state and tail (``timeline``).
+    """
     settings = world.settings(batch_size, math.ceil(world.count / batch_size))
     started = time.perf_counter()
-    processes = [
-        spawn(world, nuntiq(OURS, settings, world.work / f"job{n}", instrumented=False), f"worker{n}")
-        for n in range(workers)
-    ]
+    spawned: list[float] = []
+    processes: list[subprocess.Popen[bytes]] = []
     try:
-        codes = [wait(process) for process in processes]
+        for n in range(workers):
+            spawned.append(time.time())
+            processes.append(
+                spawn(world, nuntiq(OURS, settings, world.work / f"job{n}", instrumented=False), f"worker{n}")
+            )
+        codes, exited = wait_all(processes)
     except BaseException:
         for process in processes:
             process.kill()
+            process.wait()
         raise
     wall = time.perf_counter() - started
     summaries: list[dict[str, Any]] = []
@@ -333,6 +371,7 @@ def run_workers(world: World, workers: int, batch_size: int) -> dict[str, Any]:
             summaries.append(summary_of(world, f"worker{n}", code))
         except (RuntimeError, ValueError) as error:  # reported, not hidden; the files are counted anyway
             summaries.append({"error": str(error)[-500:]})
+    timelines = [timeline(world.work / f"job{n}", spawned[n], exited[n]) for n in range(workers)]
     return {
         "wall_seconds": wall,
         "workers": workers,
@@ -340,6 +379,45 @@ def run_workers(world: World, workers: int, batch_size: int) -> dict[str, Any]:
         "failed_workers": sum(1 for code in codes if code != 0),
         "pushed": sum(int(summary.get("pushed", 0)) for summary in summaries),
         "summaries": summaries,
+        "timelines": timelines,
+    }
+
+
+def wait_all(processes: list[subprocess.Popen[bytes]]) -> tuple[list[int], list[float]]:
+    """Every child's exit code and wall-clock exit time (polled every 5 ms, so each exit is stamped when it happens)."""
+    deadline = time.perf_counter() + RUN_TIMEOUT
+    codes: list[int | None] = [None] * len(processes)
+    exited = [math.nan] * len(processes)
+    while any(code is None for code in codes):
+        for n, process in enumerate(processes):
+            if codes[n] is None and (code := process.poll()) is not None:
+                codes[n], exited[n] = code, time.time()
+        if time.perf_counter() > deadline:
+            raise subprocess.TimeoutExpired([str(p.args) for p in processes], RUN_TIMEOUT)
+        time.sleep(0.005)
+    return [int(code or 0) for code in codes], exited
+
+
+def timeline(job_dir: Path, spawned: float, exited: float) -> dict[str, Any]:
+    """One worker's seconds from its log: start-up (spawn to its first ``claim`` record), steady (first claim
+    to last ``pushed``), tail (last push to exit), and the invoices it pushed. None where the log has no
+    such record (a worker that found the queue empty pushed nothing)."""
+    path = job_dir / "logs" / "connector.jsonl"
+    claims: list[float] = []
+    pushes: list[float] = []
+    for line in path.read_text().splitlines() if path.is_file() else ():
+        record = json.loads(line)
+        if record.get("step") in ("claim", "pushed"):
+            stamp = datetime.fromisoformat(record["ts"]).timestamp()
+            (claims if record["step"] == "claim" else pushes).append(stamp)
+    first_claim = min(claims) if claims else None
+    last_push = max(pushes) if pushes else None
+    return {
+        "startup_seconds": None if first_claim is None else first_claim - spawned,
+        "steady_seconds": None if first_claim is None or last_push is None else last_push - first_claim,
+        "tail_seconds": None if last_push is None else exited - last_push,
+        "invoices": len(pushes),
+        "total_seconds": exited - spawned,
     }
 
 
@@ -383,6 +461,14 @@ def median(values: list[float]) -> float:
     return float(statistics.median(values)) if values else math.nan
 
 
+def workers_batch_size(args: argparse.Namespace, count: int) -> int:
+    """``--workers-batch-size``, or two batches per worker: W workers can share a queue only if there is more
+    than one batch each, and each batch costs a few fixed round trips (claim, listings, batch reports)."""
+    if args.workers_batch_size is not None:
+        return int(args.workers_batch_size)
+    return max(1, min(500, math.ceil(count / (2 * max(args.workers, 1)))))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.push_compare", description=__doc__.splitlines()[0])
     parser.add_argument("--invoices", type=int, default=200, help="invoices per run without latency (default 200)")
@@ -390,16 +476,26 @@ def main(argv: list[str] | None = None) -> int:
         "--latency-invoices",
         type=int,
         default=100,
-        help="invoices per run with latency and in workers mode (default 100)",
+        help="invoices per run with latency, and the workers' small-queue figure (default 100)",
     )
     parser.add_argument("--repeats", type=int, default=3, help="repeats; medians are reported (default 3)")
     parser.add_argument("--latency-ms", type=int, action="append", help="WAN latency per request (default: 0 and 20)")
     parser.add_argument("--workers", type=int, default=4, help="same-name workers vs one, under latency (0 skips)")
     parser.add_argument("--batch-size", type=int, default=500, help="batch_size of every side (default 500)")
     parser.add_argument(
-        "--workers-batch-size", type=int, help="batch_size in workers mode (default: two batches per worker)"
+        "--workers-invoices",
+        type=int,
+        default=WORKERS_INVOICES,
+        help=f"invoices per run of the workers' throughput figure (default {WORKERS_INVOICES})",
     )
-    parser.add_argument("--sides", default=",".join(SIDES), help="comma-separated subset of ours,docs,raw")
+    parser.add_argument(
+        "--workers-batch-size",
+        type=int,
+        help="batch_size in workers mode (default: two batches per worker for each queue size)",
+    )
+    parser.add_argument(
+        "--sides", default=",".join(SIDES), help='comma-separated subset of ours,docs,raw ("": workers mode only)'
+    )
     parser.add_argument("--output", type=Path, default=RESULTS, help=f"JSON results (default {RESULTS})")
     parser.add_argument("--raw-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -410,19 +506,20 @@ def main(argv: list[str] | None = None) -> int:
     problems = [f"--sides: unknown side {side!r}" for side in sides if side not in SIDES]
     problems += [
         f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}"
-        for name in ("invoices", "latency_invoices", "repeats")
+        for name in ("invoices", "latency_invoices", "workers_invoices", "repeats")
         if getattr(args, name) < 1
     ]
     problems += [f"--latency-ms must be >= 0, got {ms}" for ms in latencies if ms < 0]
     problems += [f"--workers must be >= 0, got {args.workers}"] if args.workers < 0 else []
-    if args.workers_batch_size is None:  # W workers can share the queue only if there is more than one batch each
-        args.workers_batch_size = max(1, min(500, math.ceil(args.latency_invoices / (2 * max(args.workers, 1)))))
     for name in ("batch_size", "workers_batch_size"):
-        if not 1 <= getattr(args, name) <= 500:
+        if getattr(args, name) is not None and not 1 <= getattr(args, name) <= 500:
             problems.append(f"--{name.replace('_', '-')} must be between 1 and 500, got {getattr(args, name)}")
     if problems:
         parser.error("; ".join(problems))
     worker_latency = next((ms for ms in latencies if ms), 20)
+    # The workers' two figures: THE figure on a queue long enough for throughput, and the small queue.
+    queues = {"workers": args.workers_invoices, "workers_small_queue": args.latency_invoices}
+    worker_batches = {name: workers_batch_size(args, count) for name, count in queues.items()}
 
     report: dict[str, Any] = {
         "benchmark": "push_compare",
@@ -441,7 +538,9 @@ def main(argv: list[str] | None = None) -> int:
             "latencies_ms": latencies,
             "latency_on": "every Customer API request (sandbox fault rule per tenant) and every SFTP request",
             "workers": args.workers,
-            "workers_batch_size": args.workers_batch_size,
+            "workers_invoices": args.workers_invoices,
+            "workers_batch_size": worker_batches["workers"],
+            "workers_small_queue_batch_size": worker_batches["workers_small_queue"],
             "workers_latency_ms": worker_latency,
             "timed": "each side a subprocess, spawn to exit (interpreter start-up included); docs: all its runs",
             "ours_instrumented": True,
@@ -452,7 +551,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with SandboxServer(db=str(scratch / "sandbox.sqlite3")) as sandbox:
             bench = Bench(sandbox, scratch)
-            for latency in latencies:
+            for latency in latencies if sides else ():  # --sides "": workers mode only
                 count = args.latency_invoices if latency else args.invoices
                 runs: dict[str, list[dict[str, Any]]] = {side: [] for side in sides}
                 for repeat in range(args.repeats):
@@ -463,20 +562,25 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"latency {latency} ms, repeat {repeat + 1}/{args.repeats}: {line}", flush=True)
                 report["modes"][f"latency_{latency}ms"] = summarize_sides(runs, latency)
             if args.workers:
-                many: list[dict[str, Any]] = []
-                one: list[dict[str, Any]] = []
+                many: dict[str, list[dict[str, Any]]] = {name: [] for name in queues}
+                one: dict[str, list[dict[str, Any]]] = {name: [] for name in queues}
                 for repeat in range(args.repeats):
-                    workers = (args.workers, args.workers_batch_size)
-                    count = args.latency_invoices
-                    many.append(bench.measure(count, worker_latency, run_workers, *workers, strict=False))
-                    one.append(bench.measure(count, worker_latency, run_workers, 1, workers[1], strict=False))
-                    print(
-                        f"workers at {worker_latency} ms, repeat {repeat + 1}/{args.repeats}: "
-                        f"{args.workers} workers {many[-1]['wall_seconds']:.1f} s, "
-                        f"1 worker {one[-1]['wall_seconds']:.1f} s",
-                        flush=True,
+                    for name, count in queues.items():  # interleaved: W then 1, big queue then small
+                        batch = worker_batches[name]
+                        many[name].append(
+                            bench.measure(count, worker_latency, run_workers, args.workers, batch, strict=False)
+                        )
+                        one[name].append(bench.measure(count, worker_latency, run_workers, 1, batch, strict=False))
+                        print(
+                            f"workers at {worker_latency} ms, {count} invoices, repeat {repeat + 1}/{args.repeats}: "
+                            f"{args.workers} workers {many[name][-1]['wall_seconds']:.1f} s, "
+                            f"1 worker {one[name][-1]['wall_seconds']:.1f} s",
+                            flush=True,
+                        )
+                for name in queues:
+                    report["modes"][name] = summarize_workers(
+                        many[name], one[name], args.workers, worker_latency, worker_batches[name]
                     )
-                report["modes"]["workers"] = summarize_workers(many, one, args.workers, worker_latency)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -520,17 +624,22 @@ def summarize_sides(runs: dict[str, list[dict[str, Any]]], latency: int) -> dict
 
 
 def summarize_workers(
-    many: list[dict[str, Any]], one: list[dict[str, Any]], workers: int, latency: int
+    many: list[dict[str, Any]], one: list[dict[str, Any]], workers: int, latency: int, batch_size: int
 ) -> dict[str, Any]:
     wall_many, wall_one = median([m["wall_seconds"] for m in many]), median([m["wall_seconds"] for m in one])
+    steady_many, steady_one = median([steady_rate(m) for m in many]), median([steady_rate(m) for m in one])
     return {
         "latency_ms": latency,
         "invoices": many[0]["invoices"],
         "workers": workers,
+        "batch_size": batch_size,
         "wall_seconds": {f"{workers}_workers": wall_many, "1_worker": wall_one},
         "speedup": wall_one / wall_many,
         "target": TARGETS["workers"],
         "met": wall_one / wall_many >= TARGETS["workers"],
+        "breakdown": {f"{workers}_workers": breakdown(many), "1_worker": breakdown(one)},
+        "steady_invoices_per_second": {f"{workers}_workers": steady_many, "1_worker": steady_one},
+        "steady_speedup": steady_many / steady_one if steady_one else math.nan,
         "failed_workers": sum(m["failed_workers"] for m in many + one),
         "not_at_100": sum(m["invoices"] - m["delivered"]["statuses"].get("100", 0) for m in many + one),
         "duplicates": sum(m["delivered"]["duplicates"] for m in many + one),
@@ -539,11 +648,32 @@ def summarize_workers(
     }
 
 
+def breakdown(runs: list[dict[str, Any]]) -> dict[str, float]:
+    """Medians over every worker of every repeat: where a worker's time goes (see ``timeline``)."""
+    timelines = [t for m in runs for t in m["timelines"]]
+
+    def med(key: str) -> float:
+        return median([t[key] for t in timelines if t[key] is not None])
+
+    return {
+        "startup_seconds": med("startup_seconds"),
+        "steady_seconds": med("steady_seconds"),
+        "tail_seconds": med("tail_seconds"),
+        "invoices_per_worker": med("invoices"),
+    }
+
+
+def steady_rate(run: dict[str, Any]) -> float:
+    """Invoices per second in steady state, summed across the run's workers (each: its invoices / its steady
+    seconds): the throughput once every worker is up, which start-up and tail do not dilute."""
+    return sum(t["invoices"] / t["steady_seconds"] for t in run["timelines"] if t["steady_seconds"])
+
+
 def print_table(report: dict[str, Any]) -> None:
     setup = report["setup"]
     print(f"\npush, median of {setup['repeats']} repeats (batch_size {setup['batch_size']})")
     for name, mode in report["modes"].items():
-        if name == "workers":
+        if name.startswith("workers"):
             continue
         print(f"\n{mode['invoices']} invoices, latency {mode['latency_ms']} ms per request (API and SFTP)")
         print(f"{'side':38}{'seconds':>9}{'inv/s':>9}{'runs':>6}")
@@ -572,24 +702,40 @@ def print_table(report: dict[str, Any]) -> None:
             )
             print("  API calls:     " + ", ".join(f"{k} {v}" for k, v in p["api_calls"].items()))
             print("  SFTP requests: " + ", ".join(f"{k} {v}" for k, v in p["sftp_commands"].items()))
-    workers = report["modes"].get("workers")
-    if workers:
-        walls = workers["wall_seconds"]
-        n = workers["workers"]
+    for name, label in (("workers", "throughput"), ("workers_small_queue", "small queue: dominated by start-up")):
+        if name in report["modes"]:
+            print_workers(report["modes"][name], label)
+
+
+def print_workers(workers: dict[str, Any], label: str) -> None:
+    n = workers["workers"]
+    many, one = f"{n}_workers", "1_worker"
+    walls = workers["wall_seconds"]
+    print(
+        f"\n{n} same-name workers of ours vs 1: {workers['invoices']} invoices ({label}), "
+        f"latency {workers['latency_ms']} ms, batch_size {workers['batch_size']}"
+    )
+    print(
+        f"  {n} workers {walls[many]:.2f} s, 1 worker {walls[one]:.2f} s: "
+        f"{workers['speedup']:.2f}x   target >= {workers['target']}x: "
+        f"{'met' if workers['met'] else 'NOT met'}"
+    )
+    for key, who in ((one, "1 worker"), (many, f"{n} workers")):
+        b = workers["breakdown"][key]
         print(
-            f"\n{n} same-name workers of ours vs 1: {workers['invoices']} invoices, "
-            f"latency {workers['latency_ms']} ms, batch_size {setup['workers_batch_size']}"
+            f"  {who + ':':11}start-up {b['startup_seconds']:.2f} s, steady {b['steady_seconds']:.2f} s, "
+            f"tail {b['tail_seconds']:.2f} s, {b['invoices_per_worker']:.0f} invoices per worker (medians)"
         )
-        print(
-            f"  {n} workers {walls[f'{n}_workers']:.2f} s, 1 worker {walls['1_worker']:.2f} s: "
-            f"{workers['speedup']:.2f}x   target >= {workers['target']}x: "
-            f"{'met' if workers['met'] else 'NOT met'}"
-        )
-        print(
-            f"  delivered files: {workers['duplicates']} duplicates, {workers['lost']} lost; "
-            f"{workers['not_at_100']} invoice(s) not at 100; "
-            f"{workers['failed_workers']} worker(s) exited non-zero (all repeats)"
-        )
+    rates = workers["steady_invoices_per_second"]
+    print(
+        f"  steady state: {rates[many]:.1f} vs {rates[one]:.1f} inv/s = {workers['steady_speedup']:.2f}x "
+        "(each worker's invoices / its steady seconds, summed)"
+    )
+    print(
+        f"  delivered files: {workers['duplicates']} duplicates, {workers['lost']} lost; "
+        f"{workers['not_at_100']} invoice(s) not at 100; "
+        f"{workers['failed_workers']} worker(s) exited non-zero (all repeats)"
+    )
 
 
 if __name__ == "__main__":

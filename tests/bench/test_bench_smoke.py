@@ -23,6 +23,7 @@ SMALL = {
     "push_compare": [
         "--invoices=4",
         "--latency-invoices=4",
+        "--workers-invoices=8",
         "--repeats=1",
         "--latency-ms=0",
         "--latency-ms=5",
