@@ -41,7 +41,8 @@ names of ``search`` (the list operation's query parameters) and of
 Request bodies are built from the entities' dicts and handed to the generated
 endpoint functions as they are (``_JSONBody``), so a 50,000-row save does not
 build and unbuild 50,000 attrs models; the request still goes through the
-generated endpoint and the SDK's transport (retries, idempotency keys).
+generated endpoint (which encodes it with orjson) and the SDK's transport
+(retries, idempotency keys). Pages are read once, with orjson, into dicts.
 """
 
 from __future__ import annotations
