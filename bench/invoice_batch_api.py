@@ -32,7 +32,7 @@ from typing import Any
 
 import httpx
 
-from nuntiq_sandbox.testing import SandboxServer
+from nuntiq_sandbox.testing import WAN_RULE_COUNT, SandboxServer
 from nuntiq_sdk import IntegrationResult, JobContext
 from nuntiq_sdk.objects.invoice import InvoiceLoad
 
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         for latency in (0, args.latency_ms):
             server.admin.clear_faults()
             if latency:
-                server.admin.add_fault(r"^/v1/", count=1_000_000, latency_ms=latency)
+                server.admin.add_fault(r"^/v1/", count=WAN_RULE_COUNT, latency_ms=latency)  # every tenant
             runs: dict[str, list[dict[str, float]]] = {name: [] for name in sides}
             for _ in range(args.repeats):
                 for name, side in sides.items():  # interleaved: both sides see the same machine load

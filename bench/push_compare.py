@@ -80,7 +80,6 @@ import math
 import os
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -92,16 +91,25 @@ from typing import Any
 
 import paramiko
 
-from bench.push_1000 import OUTBOX, SENT, SFTP_USER, SFTPProcess, invoice_specs, sftp_server
+from bench.push_1000 import (
+    CONNECTOR,
+    CREATE_CHUNK,
+    OUTBOX,
+    ROOT,
+    RUN_TIMEOUT,
+    SENT,
+    SFTP_USER,
+    SFTPProcess,
+    invoice_specs,
+    median,
+    sftp_server,
+)
 from nuntiq_sandbox.testing import SandboxServer
 
-ROOT = Path(__file__).resolve().parent.parent
-OURS = ROOT / "connectors" / "acme_erp_sftp_push"
+OURS = CONNECTOR
 DOCS = ROOT / "tests" / "connectors" / "seed_004_sftp_push.py"
 RESULTS = Path(__file__).resolve().parent / "results" / "push_compare.json"
 SIDES = ("ours", "docs", "raw")
-CREATE_CHUNK = 500
-RUN_TIMEOUT = 1800.0
 MAX_DOCS_RUNS = 1000
 WORKERS_INVOICES = 2000
 TARGETS = {
@@ -455,10 +463,6 @@ class Bench:
         figures["invoices"] = count
         figures["invoices_per_second"] = count / figures["wall_seconds"]
         return figures
-
-
-def median(values: list[float]) -> float:
-    return float(statistics.median(values)) if values else math.nan
 
 
 def workers_batch_size(args: argparse.Namespace, count: int) -> int:

@@ -52,7 +52,6 @@ import difflib
 import enum
 import inspect
 import itertools
-import operator
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import ModuleType
@@ -88,8 +87,6 @@ __all__ = [
 
 E = TypeVar("E", bound=Entity)
 
-# What a streamed row may be to be sent as given.
-_PLAIN = frozenset({dict})
 # The outcomes of an upsert row that saved it.
 _SAVED = frozenset({"created", "updated", "unchanged"})
 
@@ -864,21 +861,11 @@ class BaseLoad(Generic[E]):
     def _checked(self, rows: list[Any], start: int, problems: list[FieldProblem]) -> list[dict[str, Any]]:
         """The rows as they are sent, each checked once; ``start`` is the first one's place in the stream.
 
-        The bulk path: plain dicts that the generated check accepts are sent as
-        given, tested in C-level loops (``map``) until the first that is not.
+        Plain dicts that the generated check accepts are sent as given; any other row is looked at closely.
         """
         accepts_new = self.meta.accepts_new
         checked: list[Any] = []
-        rest = 0
-        if set(map(type, rows)) <= _PLAIN:
-            first_bad = next(itertools.compress(itertools.count(), map(operator.not_, map(accepts_new, rows))), None)
-            if first_bad is None:
-                return rows
-            checked = rows[:first_bad]
-            checked.append(self._stream_row(rows[first_bad], start + first_bad, problems))
-            rest = first_bad + 1
-        for index in range(rest, len(rows)):
-            row = rows[index]
+        for index, row in enumerate(rows):
             if row.__class__ is dict and accepts_new(row):
                 checked.append(row)
             else:

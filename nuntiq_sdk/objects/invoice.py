@@ -457,18 +457,18 @@ class InvoiceLoad:
         A bare token this Load holds no lease on is still reported (without a
         lease id): the docs' recovery re-reports an invoice a crash left at 93.
         """
-        given = {
-            "success": success,
-            "external_id_1": external_id_1,
-            "external_id_2": external_id_2,
-            "external_id_3": external_id_3,
-            "external_message_1": external_message_1,
-            "external_message_2": external_message_2,
-            "external_message_3": external_message_3,
-            "failure_code": failure_code,
-            "failure_message": failure_message,
-        }
-        values: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
+        values = IntegrationResult(
+            lease,
+            success,
+            external_id_1=external_id_1,
+            external_id_2=external_id_2,
+            external_id_3=external_id_3,
+            external_message_1=external_message_1,
+            external_message_2=external_message_2,
+            external_message_3=external_message_3,
+            failure_code=failure_code,
+            failure_message=failure_message,
+        )._body()
         problems: list[FieldProblem] = []
         token_value = lease.invoice_token if isinstance(lease, Lease) else lease
         problem = check_parameter("reportIntegrationResult", "invoice_token", token_value)

@@ -145,7 +145,6 @@ class _Staged:
     finals: list[str]
     temps: list[str] = attrs.Factory(list)
     renamed: int = 0  # how many files are under their final names
-    record: str | None = None
 
 
 # -- the outbox --------------------------------------------------------------------------------
@@ -304,14 +303,14 @@ class Outbox:
             self.journal._ready = True
         except FileNotFoundError:
             journal_entries = []
-        if not self._cleaned:
-            self._clean(entries, journal_entries)
         names = [e.filename for e in journal_entries if is_record_name(e.filename)]
         for name in names:
             if name not in self._records:
                 parsed = self.journal.read_record(name)
                 if parsed is not None:
                     self._records[name] = parsed
+        if not self._cleaned:
+            self._clean(entries, journal_entries)
         present = set(names)
         for name in [n for n in self._records if n not in present]:
             del self._records[name]  # removed by another worker
@@ -320,11 +319,15 @@ class Outbox:
     def _clean(
         self, entries: Sequence[paramiko.SFTPAttributes], journal_entries: Sequence[paramiko.SFTPAttributes]
     ) -> None:
-        """A crashed run's temporary files, and records it was writing that do not parse (dead runs only)."""
-        is_live = self.is_live
-        removed = self.connection.clean_stale_temp_files(self.folder, is_live, entries)
+        """A crashed run's temporary files, and records it was writing that do not parse (dead runs only).
+
+        Runs after the records were read (``_scan``): a record of this owner that is not among them is torn.
+        """
+        removed = self.connection.clean_stale_temp_files(self.folder, self._run_is_live, entries)
         if journal_entries:
-            removed += self.connection.clean_stale_temp_files(self.journal.state_dir, is_live, journal_entries)
+            removed += self.connection.clean_stale_temp_files(
+                self.journal.state_dir, self._run_is_live, journal_entries
+            )
         for entry in journal_entries:
             name = entry.filename
             whose = record_owner_and_run(name)
@@ -332,7 +335,7 @@ class Outbox:
                 continue
             if not stat.S_ISREG(entry.st_mode or 0) or self._run_is_live(whose[1]):
                 continue
-            if self.journal.read_record(name) is None:  # torn: the run died writing it, before any rename
+            if name not in self._records:  # torn: the run died writing it, before any rename
                 path = posixpath.join(self.journal.state_dir, name)
                 with contextlib.suppress(FileNotFoundError):  # another worker's clean-up was first
                     self.connection.remove(path)
@@ -397,7 +400,7 @@ class Outbox:
         staged.temps.clear()
         self._upload(staged)
 
-    def _write_record(self, staged: Sequence[_Staged], connection: SFTPConnection | None = None) -> str:
+    def _write_record(self, staged: Sequence[_Staged], connection: SFTPConnection | None = None) -> None:
         connection = connection or self.connection
         deliveries = [
             (s.delivery.keys, [FileEntry.of(f, p.data) for f, p in zip(s.finals, s.delivery.files, strict=True)])
@@ -412,7 +415,6 @@ class Outbox:
                 parsed.setdefault(key, []).extend(entries)
         with self._lock:
             self._records[posixpath.basename(path)] = parsed
-        return path
 
     def _rename(self, staged: _Staged, batch: OutboxBatch) -> None:
         connection = self._channel()
@@ -427,7 +429,7 @@ class Outbox:
                     break
                 # Taken meanwhile: the next free name, recorded before the file moves there.
                 staged.finals[index] = batch._free_name(planned.remote_dir, planned.name)
-                staged.record = self._write_record([staged], connection)
+                self._write_record([staged], connection)
             else:
                 raise SFTPDeliveryError(f"{planned.name}: every free name was taken while moving; gave up")
             staged.renamed += 1
@@ -533,14 +535,12 @@ class OutboxBatch:
         if not uploaded:
             return
         try:
-            record = outbox._retrying(lambda: outbox._write_record(uploaded))
+            outbox._retrying(lambda: outbox._write_record(uploaded))
         except (SFTPDeliveryError, *CONNECTION_ERRORS) as exc:
             for item in uploaded:
                 outbox._discard(item)
                 on_done(Outcome(item.delivery, error=exc))
             return
-        for item in uploaded:
-            item.record = record
 
         def rename(item: _Staged) -> None:
             outbox._rename(item, self)
