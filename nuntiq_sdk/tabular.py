@@ -373,11 +373,11 @@ class NestedRows:
     records: dict[str, NestedRecord]
     problems: list[RowProblem]
     rows: int
-    line_keys: dict[int, str] = attrs.Factory(dict)  # each line's record key, for record_at
+    _line_keys: dict[int, str] = attrs.field(factory=dict, init=False, repr=False)  # for record_at
 
     def record_at(self, line: int | None) -> str | None:
         """The key of the record a line belongs to, or None."""
-        return None if line is None else self.line_keys.get(line)
+        return None if line is None else self._line_keys.get(line)
 
     def locate(self, problems: Sequence[FieldProblem]) -> list[RowProblem]:
         """A Load's ``ValidationError`` problems (named by record key and child key) as row problems with lines."""
@@ -438,7 +438,7 @@ def _merge(nested: NestedRows, row: MappedRow) -> None:
         return
     record = nested.records.setdefault(str(key), NestedRecord(str(key)))
     record.lines.append(line)  # a bad line too: a caller skipping bad rows drops the whole record
-    nested.line_keys[line] = record.key
+    nested._line_keys[line] = record.key
     whose = f"for {nesting.root} {key}"
     for field, value in values[nesting.root].items():
         if field in record.values and record.values[field] != value:
